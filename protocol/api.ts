@@ -1,0 +1,51 @@
+// HTTP shapes shared by the Worker and the client (CONTRACT.md: Accounts, Conversations).
+
+export interface User {
+  id: string
+  email: string
+  firstName: string
+  lastName: string
+  isStaff: boolean
+  isSuperuser: boolean
+  dateJoined: string
+}
+
+export interface Peer {
+  id: string
+  email: string
+  firstName: string
+  lastName: string
+}
+
+export interface Message {
+  seq: number
+  clientId: string
+  senderId: string
+  body: string
+  sentAt: string
+  readAt?: string
+}
+
+export interface SessionInfo {
+  id: string
+  current: boolean
+  createdAt: string
+  lastSeenAt: string
+  userAgent: string
+}
+
+/** RFC 9457 problem details, as every error response carries them. */
+export interface ProblemBody {
+  type: string
+  title: string
+  status: number
+  detail: string
+  errors?: Record<string, string>
+}
+
+export const MAX_EMAIL_CHARS = 254
+export const MIN_PASSWORD_CHARS = 10
+export const MAX_PASSWORD_CHARS = 256
+export const MAX_NAME_CHARS = 100
+export const MAX_JSON_BODY_BYTES = 64 * 1024
+export const MAX_SEARCH_RESULTS = 20

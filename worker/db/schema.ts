@@ -1,0 +1,91 @@
+// D1 schema (Drizzle). Migrations in migrations/ are generated from this file by drizzle-kit.
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    /** Trimmed and lower-cased before it gets here, so uniqueness is case-insensitive. */
+    email: text('email').notNull().unique(),
+    /** Self-describing PHC string, see worker/crypto/password.ts. */
+    passwordHash: text('password_hash').notNull(),
+    /** Fernet token, or '' for an empty name. Never plaintext. */
+    firstName: text('first_name').notNull().default(''),
+    lastName: text('last_name').notNull().default(''),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    isStaff: integer('is_staff', { mode: 'boolean' }).notNull().default(false),
+    isSuperuser: integer('is_superuser', { mode: 'boolean' }).notNull().default(false),
+    dateJoined: text('date_joined').notNull(),
+    lastLogin: text('last_login'),
+    /** Last sign-in or sent message, for "active users"; written in batches by rooms. */
+    lastActiveAt: text('last_active_at'),
+  },
+  (t) => [index('users_date_joined').on(t.dateJoined)],
+)
+
+/** Blind index: HMAC(NAME_INDEX_KEY, normalised name word) per word of a user's names. */
+export const nameIndex = sqliteTable(
+  'name_index',
+  {
+    token: text('token').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.token, t.userId] }), index('name_index_user').on(t.userId)],
+)
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull(),
+    lastSeenAt: text('last_seen_at').notNull(),
+    userAgent: text('user_agent').notNull().default(''),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('sessions_user').on(t.userId)],
+)
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id'),
+    /** JSON; name values inside are Fernet tokens. */
+    changes: text('changes').notNull().default('{}'),
+    at: text('at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  },
+  (t) => [index('audit_at').on(t.at), index('audit_actor').on(t.actorId), index('audit_target').on(t.targetId)],
+)
+
+/** One row per conversation, kept current in batches by its ChatRoom (never per message). */
+export const rooms = sqliteTable(
+  'rooms',
+  {
+    /** The ChatRoom Durable Object id (hex), opaque to clients. */
+    id: text('id').primaryKey(),
+    memberA: text('member_a').notNull(),
+    memberB: text('member_b').notNull(),
+    messageCount: integer('message_count').notNull().default(0),
+    lastActivityAt: text('last_activity_at').notNull(),
+  },
+  (t) => [
+    index('rooms_activity').on(t.lastActivityAt),
+    index('rooms_member_a').on(t.memberA),
+    index('rooms_member_b').on(t.memberB),
+  ],
+)
+
+/** Messages stored per UTC hour across all rooms, for the admin activity chart. */
+export const messageHours = sqliteTable('message_hours', {
+  hour: text('hour').primaryKey(),
+  count: integer('count').notNull().default(0),
+})

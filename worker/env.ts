@@ -1,0 +1,46 @@
+// Bindings and per-request variables, typed once for the whole Worker.
+import type { DrizzleD1Database } from 'drizzle-orm/d1'
+import type { User } from '../protocol/api.ts'
+import type * as schema from './db/schema.ts'
+import type { UserInbox } from './inbox/user-inbox.ts'
+import type { RateLimiter } from './limits/rate-limiter.ts'
+import type { ChatRoom } from './rooms/chat-room.ts'
+
+export interface Env {
+  DB: D1Database
+  ASSETS: Fetcher
+  CHAT_ROOM: DurableObjectNamespace<ChatRoom>
+  USER_INBOX: DurableObjectNamespace<UserInbox>
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>
+  /** Comma-separated url-safe base64 Fernet keys; the first encrypts. */
+  FERNET_KEYS: string
+  /** HMAC secret for session JWTs (HS256). */
+  JWT_SECRET: string
+  /** HMAC key for the blind index of name words used by search. */
+  NAME_INDEX_KEY: string
+  LOGIN_FAILS_PER_IP?: string
+  LOGIN_FAILS_PER_IP_WINDOW_S?: string
+  LOGIN_FAILS_PER_EMAIL?: string
+  LOGIN_EMAIL_LOCKOUT_S?: string
+  REGISTRATIONS_PER_IP?: string
+  REGISTRATIONS_PER_IP_WINDOW_S?: string
+  CHAT_FRAMES_PER_SECOND?: string
+  CHAT_FRAME_BURST?: string
+  CHAT_FLOOD_STRIKES?: string
+}
+
+export type Db = DrizzleD1Database<typeof schema>
+
+export interface SessionContext {
+  sessionId: string
+  user: User
+}
+
+export interface AppEnv {
+  Bindings: Env
+  Variables: {
+    db: Db
+    session: SessionContext
+    user: User
+  }
+}

@@ -1,0 +1,34 @@
+// The UserInbox's own SQLite schema: an append-only list of migrations.
+import { runMigrations } from '../db/durable-migrations.ts'
+
+const MIGRATIONS: string[] = [
+  `create table conversations (
+     room_id text primary key,
+     peer_id text not null,
+     version integer not null,
+     last_seq integer not null,
+     last_message text,           -- JSON StoredMessage; its body is a Fernet token
+     unread integer not null,
+     read_up_to integer not null,
+     peer_read_up_to integer not null,
+     last_activity_at text not null,
+     notified_up_to integer not null default 0
+   );
+   create index conversations_activity on conversations (last_activity_at);
+   create table notifications (
+     id integer primary key autoincrement,
+     room_id text not null,
+     peer_id text not null,
+     seq integer not null,
+     token text not null,         -- Fernet token of the message body
+     created_at text not null,
+     read integer not null default 0,
+     unique (room_id, seq)
+   );
+   create index notifications_unread on notifications (read, peer_id);
+   create table socket_rooms (room_id text primary key);`,
+]
+
+export function migrateInbox(sql: SqlStorage): void {
+  runMigrations(sql, MIGRATIONS)
+}

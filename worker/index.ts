@@ -1,0 +1,60 @@
+// Where every request enters: security headers, origin check, then one route module per
+// capability under /api. Static assets are served before the Worker runs (wrangler.toml).
+import { drizzle } from 'drizzle-orm/d1'
+import { Hono } from 'hono'
+import * as schema from './db/schema.ts'
+import type { AppEnv } from './env.ts'
+import { checkOrigin } from './http/origin.ts'
+import { Problem } from './http/problem.ts'
+import { SECURITY_HEADERS } from './http/security-headers.ts'
+import { auth } from './routes/auth.ts'
+import { conversations } from './routes/conversations.ts'
+import { me } from './routes/me.ts'
+import { notifications } from './routes/notifications.ts'
+import { usersRoute } from './routes/users.ts'
+
+export { UserInbox } from './inbox/user-inbox.ts'
+export { RateLimiter } from './limits/rate-limiter.ts'
+export { ChatRoom } from './rooms/chat-room.ts'
+
+export const app = new Hono<AppEnv>()
+
+app.use('*', async (c, next) => {
+  await next()
+  // A 101 upgrade response's headers are immutable and mean nothing to a socket.
+  if (c.res.status === 101) return
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value)
+  if (!c.res.headers.has('cache-control') && c.req.path.startsWith('/api/'))
+    c.res.headers.set('cache-control', 'no-store')
+})
+app.use('/api/*', checkOrigin)
+app.use('/api/*', async (c, next) => {
+  c.set('db', drizzle(c.env.DB, { schema }))
+  await next()
+})
+
+app.get('/api/health', async (c) => {
+  await c.env.DB.prepare('select 1').first()
+  return c.json({ ok: true })
+})
+app.route('/api/auth', auth)
+app.route('/api/me', me)
+app.route('/api/users', usersRoute)
+app.route('/api/conversations', conversations)
+app.route('/api/notifications', notifications)
+
+app.notFound((c) => {
+  if (c.req.path.startsWith('/api/')) {
+    return new Problem(404, 'not-found', `There is no ${c.req.method} ${c.req.path} route.`).toResponse()
+  }
+  return c.env.ASSETS.fetch(c.req.raw)
+})
+
+app.onError((err, c) => {
+  if (err instanceof Problem) return err.toResponse()
+  // Never send internals to a client; log what identifies the request, not its body.
+  console.error(`unhandled error on ${c.req.method} ${c.req.path}:`, err)
+  return new Problem(500, 'internal', 'Something went wrong on our side. Please try again.').toResponse()
+})
+
+export default app

@@ -1,0 +1,581 @@
+// ChatRoom Durable Object: one per pair of users. Owns the pair's messages (its own
+// SQLite, bodies as Fernet tokens), read state, the members' hibernatable chat sockets,
+// and the outbox that tells both members' UserInbox objects what changed.
+import { DurableObject } from 'cloudflare:workers'
+import type { Message, Peer } from '../../protocol/api.ts'
+import {
+  type ClientFrame,
+  MAX_REPLAY_MESSAGES,
+  type Notice,
+  PING_FRAME,
+  PONG_FRAME,
+  parseClientFrame,
+  type ServerFrame,
+} from '../../protocol/frames.ts'
+import { decryptText, encryptText, type FernetKeyring } from '../crypto/fernet.ts'
+import { keyringOf } from '../crypto/keys.ts'
+import type { Env } from '../env.ts'
+import type { ConversationUpdate, StoredMessage } from '../inbox/updates.ts'
+import { migrate } from './chat-room-schema.ts'
+import { chatLimitsOf, FloodGate } from './flood-gate.ts'
+
+/** Survives hibernation with the socket. */
+interface Attachment {
+  userId: string
+  sessionId: string
+  viewing: boolean
+}
+
+interface MessageRow extends Record<string, SqlStorageValue> {
+  seq: number
+  client_id: string
+  sender_id: string
+  body: string
+  sent_at: string
+  read_at: string | null
+}
+
+export interface HistoryPage {
+  messages: Message[]
+  hasMore: boolean
+  notices: Notice[]
+}
+
+export interface StoredPage {
+  messages: { seq: number; senderId: string; sentAt: string; readAt?: string; ciphertext: string }[]
+  hasMore: boolean
+}
+
+export const ROOM_HEADERS = {
+  user: 'x-parley-user',
+  session: 'x-parley-session',
+  members: 'x-parley-members',
+  peer: 'x-parley-peer',
+} as const
+
+/** Counters reach D1 at most this often: never a D1 write per message. */
+const ACTIVITY_FLUSH_MS = 5_000
+const RETRY_MIN_MS = 1_000
+const RETRY_MAX_MS = 60_000
+const NOTICE_INTERVAL_MS = 3600_000
+const MAX_NOTICES = 100
+
+export class ChatRoom extends DurableObject<Env> {
+  private readonly sql: SqlStorage
+  private members: [string, string] | null = null
+  private lastSeq = 0
+  private version = 0
+  private readonly readUpTo = new Map<string, number>()
+  private readonly gates = new WeakMap<WebSocket, FloodGate>()
+  private delivering: Promise<void> | null = null
+  private deliverAgain = false
+  private retryMs = RETRY_MIN_MS
+  private alarmAt: number | null = null
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.sql = ctx.storage.sql
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(this.sql)
+      this.load()
+    })
+    // Answered by the runtime itself, so idle rooms stay hibernated.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
+  }
+
+  // ---- entry: the Worker forwards an authenticated upgrade ----
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+      return new Response('Expected a WebSocket upgrade', { status: 426 })
+    }
+    const userId = request.headers.get(ROOM_HEADERS.user) ?? ''
+    const sessionId = request.headers.get(ROOM_HEADERS.session) ?? ''
+    const members = (request.headers.get(ROOM_HEADERS.members) ?? '').split(',')
+    const peer = JSON.parse(request.headers.get(ROOM_HEADERS.peer) ?? 'null') as Peer | null
+    if (members.length !== 2 || !peer) return new Response('Missing room headers', { status: 400 })
+    this.ensureMembers(members[0]!, members[1]!)
+    if (!this.isMember(userId)) return new Response('Not a member of this conversation', { status: 403 })
+    const afterParam = new URL(request.url).searchParams.get('after')
+    const after = afterParam === null ? null : Number(afterParam)
+
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
+    this.ctx.acceptWebSocket(server, [userId, sessionId])
+    server.serializeAttachment({ userId, sessionId, viewing: true } satisfies Attachment)
+    this.send(server, { type: 'ready', peer, lastSeq: this.lastSeq, readUpTo: this.readState() })
+    if (after !== null && Number.isSafeInteger(after) && after < this.lastSeq) await this.replay(server, after)
+    return new Response(null, { status: 101, webSocket: client })
+  }
+
+  // ---- RPC from the Worker and from UserInbox ----
+
+  /** History over HTTP: the newest `limit` messages before `before`, ascending. */
+  async history(userId: string, members: [string, string], before: number | null, limit: number): Promise<HistoryPage> {
+    this.ensureMembers(...members)
+    if (!this.isMember(userId)) throw new Error('not a member of this conversation')
+    const rows = this.pageRows(before, limit)
+    const keys = await this.keyring()
+    const messages = await Promise.all(rows.rows.map((r) => this.toMessage(keys, r)))
+    return { messages, hasMore: rows.hasMore, notices: this.noticeList() }
+  }
+
+  /** Staff view of stored messages: metadata and the Fernet token, never plaintext. */
+  storedMessages(before: number | null, limit: number): StoredPage {
+    const { rows, hasMore } = this.pageRows(before, limit)
+    return {
+      hasMore,
+      messages: rows.map((r) => ({
+        seq: r.seq,
+        senderId: r.sender_id,
+        sentAt: r.sent_at,
+        ...(r.read_at ? { readAt: r.read_at } : {}),
+        ciphertext: r.body,
+      })),
+    }
+  }
+
+  /** Records that staff viewed the stored messages; tells the members live, at most hourly per staff member. */
+  recordAdminView(staffId: string, now = Date.now()): Notice | null {
+    const last = this.sql
+      .exec<{ at: string }>('select at from notices where staff_id = ? order by id desc limit 1', staffId)
+      .toArray()[0]
+    if (last && now - Date.parse(last.at) < NOTICE_INTERVAL_MS) return null
+    const notice: Notice = { kind: 'admin-viewed', at: new Date(now).toISOString() }
+    this.sql.exec('insert into notices (kind, staff_id, at) values (?, ?, ?)', notice.kind, staffId, notice.at)
+    this.broadcast({ type: 'notice', notice })
+    return notice
+  }
+
+  /** Closes the user's sockets of these sessions (all when null) with 4401. */
+  closeSessions(userId: string, sessionIds: string[] | null, code = 4401, reason = 'session ended'): number {
+    const ended = sessionIds ? new Set(sessionIds) : null
+    let closed = 0
+    for (const ws of this.ctx.getWebSockets(userId)) {
+      const att = ws.deserializeAttachment() as Attachment | null
+      if (!att || (ended && !ended.has(att.sessionId))) continue
+      ws.close(code, reason)
+      closed++
+    }
+    return closed
+  }
+
+  // ---- socket handlers ----
+
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const att = ws.deserializeAttachment() as Attachment
+    const gate = this.gate(ws)
+    const frame = parseClientFrame(raw)
+    if (!gate.admit()) {
+      if (gate.shouldClose()) return ws.close(4408, 'closed for flooding')
+      const clientId = frame.ok && frame.value.type === 'send' ? frame.value.clientId : undefined
+      return this.send(ws, {
+        type: 'error',
+        code: 'rate-limited',
+        message: 'Slow down.',
+        ...(clientId ? { clientId } : {}),
+      })
+    }
+    if (!frame.ok) {
+      const { code, message, clientId } = frame
+      return this.send(ws, { type: 'error', code, message, ...(clientId ? { clientId } : {}) })
+    }
+    const f: ClientFrame = frame.value
+    switch (f.type) {
+      case 'send':
+        return this.onSend(ws, att, f.clientId, f.body)
+      case 'read':
+        return this.onRead(att, f.upTo)
+      case 'typing':
+        return this.onTyping(att, gate)
+      case 'viewing':
+        return this.onViewing(ws, att, f.active)
+      case 'ping':
+        return this.send(ws, { type: 'pong' })
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    // Complete the closing handshake; 1005/1006 cannot be sent back.
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'closed')
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(): Promise<void> {}
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null
+    await this.deliver()
+    await this.flushActivity()
+    this.armAlarm()
+  }
+
+  // ---- one method per frame ----
+
+  private async onSend(ws: WebSocket, att: Attachment, clientId: string, body: string): Promise<void> {
+    const existing = this.findByClientId(att.userId, clientId)
+    if (existing)
+      return this.send(ws, { type: 'message', message: await this.toMessage(await this.keyring(), existing) })
+    const token = await encryptText(await this.keyring(), body)
+    const recipient = this.peerOf(att.userId)
+    const sentAt = new Date().toISOString()
+    // The same clientId may have been stored while we encrypted: check again inside the transaction.
+    const stored = this.ctx.storage.transactionSync(() => {
+      const dup = this.findByClientId(att.userId, clientId)
+      if (dup) return { dup }
+      const seq = this.lastSeq + 1
+      this.sql.exec(
+        'insert into messages (seq, client_id, sender_id, body, sent_at) values (?, ?, ?, ?, ?)',
+        seq,
+        clientId,
+        att.userId,
+        token,
+        sentAt,
+      )
+      if (!this.isViewing(recipient)) this.sql.exec('insert into outbox (user_id, seq) values (?, ?)', recipient, seq)
+      this.sql.exec(
+        `insert into pending_hours (hour, count) values (?, 1)
+         on conflict (hour) do update set count = count + 1`,
+        hourOf(sentAt),
+      )
+      this.sql.exec(
+        'insert into pending_active (user_id, at) values (?, ?) on conflict (user_id) do update set at = excluded.at',
+        att.userId,
+        sentAt,
+      )
+      this.markDirty()
+      this.lastSeq = seq
+      return { seq }
+    })
+    this.armAlarm()
+    if ('dup' in stored) {
+      return this.send(ws, { type: 'message', message: await this.toMessage(await this.keyring(), stored.dup!) })
+    }
+    // The runtime holds these frames until the write above is durable (output gate).
+    this.broadcast({ type: 'message', message: { seq: stored.seq, clientId, senderId: att.userId, body, sentAt } })
+    this.scheduleDelivery()
+  }
+
+  private onRead(att: Attachment, upTo: number): void {
+    const target = Math.min(upTo, this.lastSeq)
+    const current = this.readUpTo.get(att.userId) ?? 0
+    if (target <= current) return
+    const at = new Date().toISOString()
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        'insert into read_state (user_id, up_to, at) values (?, ?, ?) on conflict (user_id) do update set up_to = excluded.up_to, at = excluded.at',
+        att.userId,
+        target,
+        at,
+      )
+      this.sql.exec(
+        'update messages set read_at = ? where seq > ? and seq <= ? and sender_id != ? and read_at is null',
+        at,
+        current,
+        target,
+        att.userId,
+      )
+      // Notifications for messages now read are no longer owed.
+      this.sql.exec('delete from outbox where user_id = ? and seq <= ?', att.userId, target)
+      this.markDirty()
+    })
+    this.armAlarm()
+    this.readUpTo.set(att.userId, target)
+    this.broadcast({ type: 'read', userId: att.userId, upTo: target, at })
+    this.scheduleDelivery()
+  }
+
+  private onTyping(att: Attachment, gate: FloodGate): void {
+    if (!gate.admitTyping()) return
+    const frame = JSON.stringify({ type: 'typing', userId: att.userId } satisfies ServerFrame)
+    for (const peerSocket of this.ctx.getWebSockets(this.peerOf(att.userId))) trySend(peerSocket, frame)
+  }
+
+  private onViewing(ws: WebSocket, att: Attachment, active: boolean): void {
+    if (att.viewing !== active) ws.serializeAttachment({ ...att, viewing: active } satisfies Attachment)
+  }
+
+  // ---- delivery to the members' inboxes (outbox) ----
+
+  private scheduleDelivery(): void {
+    if (this.delivering) {
+      this.deliverAgain = true
+      return
+    }
+    this.delivering = this.deliverLoop().finally(() => {
+      this.delivering = null
+    })
+    this.ctx.waitUntil(this.delivering)
+  }
+
+  private async deliver(): Promise<void> {
+    if (this.delivering) {
+      this.deliverAgain = true
+      await this.delivering
+    } else {
+      this.scheduleDelivery()
+      await this.delivering
+    }
+  }
+
+  private async deliverLoop(): Promise<void> {
+    do {
+      this.deliverAgain = false
+      const dirty = this.sql.exec<{ user_id: string; version: number }>('select user_id, version from dirty').toArray()
+      if (dirty.length === 0) return
+      const results = await Promise.allSettled(dirty.map((d) => this.deliverTo(d.user_id)))
+      if (results.some((r) => r.status === 'rejected')) {
+        // The alarm retries with backoff until the inbox has heard everything.
+        this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS)
+        this.armAlarm(this.retryMs)
+        return
+      }
+      this.retryMs = RETRY_MIN_MS
+    } while (this.deliverAgain)
+  }
+
+  private async deliverTo(userId: string): Promise<void> {
+    const update = this.conversationFor(userId)
+    const maxOutboxId = this.sql
+      .exec<{ id: number | null }>('select max(id) as id from outbox where user_id = ?', userId)
+      .one().id
+    const inbox = this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(userId))
+    await inbox.applyConversation(update)
+    this.sql.exec('delete from dirty where user_id = ? and version <= ?', userId, update.version)
+    if (maxOutboxId !== null) this.sql.exec('delete from outbox where user_id = ? and id <= ?', userId, maxOutboxId)
+  }
+
+  private conversationFor(userId: string): ConversationUpdate {
+    const peerId = this.peerOf(userId)
+    const readUpTo = this.readUpTo.get(userId) ?? 0
+    const last = this.sql.exec<MessageRow>('select * from messages order by seq desc limit 1').toArray()[0]
+    const unread = this.sql
+      .exec<{ n: number }>('select count(*) as n from messages where seq > ? and sender_id = ?', readUpTo, peerId)
+      .one().n
+    const owed = this.sql
+      .exec<MessageRow>(
+        'select m.* from outbox o join messages m on m.seq = o.seq where o.user_id = ? and m.seq > ? order by m.seq',
+        userId,
+        readUpTo,
+      )
+      .toArray()
+    return {
+      roomId: this.ctx.id.toString(),
+      peerId,
+      version: this.version,
+      lastSeq: this.lastSeq,
+      lastMessage: last ? stored(last) : null,
+      unread,
+      readUpTo,
+      peerReadUpTo: this.readUpTo.get(peerId) ?? 0,
+      lastActivityAt: last?.sent_at ?? new Date().toISOString(),
+      notifications: owed.map(stored),
+    }
+  }
+
+  // ---- batched counters to D1 ----
+
+  private async flushActivity(): Promise<void> {
+    const hours = this.sql.exec<{ hour: string; count: number }>('select hour, count from pending_hours').toArray()
+    const active = this.sql.exec<{ user_id: string; at: string }>('select user_id, at from pending_active').toArray()
+    if (hours.length === 0 && active.length === 0) return
+    const members = this.members
+    if (!members) return
+    const last = this.sql
+      .exec<{ sent_at: string }>('select sent_at from messages order by seq desc limit 1')
+      .toArray()[0]
+    const db = this.env.DB
+    await db.batch([
+      db
+        .prepare(
+          `insert into rooms (id, member_a, member_b, message_count, last_activity_at) values (?, ?, ?, ?, ?)
+           on conflict (id) do update set message_count = excluded.message_count, last_activity_at = excluded.last_activity_at`,
+        )
+        .bind(this.ctx.id.toString(), members[0], members[1], this.lastSeq, last?.sent_at ?? new Date().toISOString()),
+      ...hours.map((h) =>
+        db
+          .prepare(
+            'insert into message_hours (hour, count) values (?, ?) on conflict (hour) do update set count = count + excluded.count',
+          )
+          .bind(h.hour, h.count),
+      ),
+      ...active.map((a) =>
+        db
+          .prepare(
+            'update users set last_active_at = ? where id = ? and (last_active_at is null or last_active_at < ?)',
+          )
+          .bind(a.at, a.user_id, a.at),
+      ),
+    ])
+    this.ctx.storage.transactionSync(() => {
+      for (const h of hours) this.sql.exec('update pending_hours set count = count - ? where hour = ?', h.count, h.hour)
+      this.sql.exec('delete from pending_hours where count <= 0')
+      for (const a of active) this.sql.exec('delete from pending_active where user_id = ? and at = ?', a.user_id, a.at)
+    })
+  }
+
+  /** One alarm serves both jobs: outbox retries and the batched D1 flush. */
+  private armAlarm(delayMs?: number): void {
+    const pendingDelivery = this.sql.exec<{ n: number }>('select count(*) as n from dirty').one().n > 0
+    const pendingActivity =
+      this.sql
+        .exec<{ n: number }>('select (select count(*) from pending_hours) + (select count(*) from pending_active) as n')
+        .one().n > 0
+    if (!pendingDelivery && !pendingActivity) return
+    const delay = delayMs ?? (pendingDelivery ? this.retryMs : ACTIVITY_FLUSH_MS)
+    void this.setAlarmNoLaterThan(Date.now() + delay)
+  }
+
+  private async setAlarmNoLaterThan(at: number): Promise<void> {
+    // The cached time saves a storage round trip per message while an alarm is pending.
+    if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now()) return
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > at) {
+      await this.ctx.storage.setAlarm(at)
+      this.alarmAt = at
+    } else {
+      this.alarmAt = current
+    }
+  }
+
+  // ---- storage helpers ----
+
+  private load(): void {
+    const meta = this.sql.exec<{ key: string; value: string }>('select key, value from meta').toArray()
+    const get = (k: string) => meta.find((m) => m.key === k)?.value
+    const members = get('members')
+    if (members) this.members = JSON.parse(members) as [string, string]
+    this.version = Number(get('version') ?? 0)
+    this.lastSeq = this.sql.exec<{ s: number | null }>('select max(seq) as s from messages').one().s ?? 0
+    for (const r of this.sql.exec<{ user_id: string; up_to: number }>('select user_id, up_to from read_state')) {
+      this.readUpTo.set(r.user_id, r.up_to)
+    }
+  }
+
+  private ensureMembers(a: string, b: string): void {
+    if (this.members) return
+    this.members = a < b ? [a, b] : [b, a]
+    this.sql.exec("insert or ignore into meta (key, value) values ('members', ?)", JSON.stringify(this.members))
+  }
+
+  private isMember(userId: string): boolean {
+    return !!this.members && this.members.includes(userId)
+  }
+
+  private peerOf(userId: string): string {
+    const [a, b] = this.members!
+    return userId === a ? b : a
+  }
+
+  private markDirty(): void {
+    this.version++
+    this.sql.exec(
+      "insert into meta (key, value) values ('version', ?) on conflict (key) do update set value = excluded.value",
+      String(this.version),
+    )
+    for (const m of this.members!) {
+      this.sql.exec(
+        'insert into dirty (user_id, version) values (?, ?) on conflict (user_id) do update set version = excluded.version',
+        m,
+        this.version,
+      )
+    }
+  }
+
+  private isViewing(userId: string): boolean {
+    return this.ctx.getWebSockets(userId).some((ws) => (ws.deserializeAttachment() as Attachment | null)?.viewing)
+  }
+
+  private readState(): Record<string, number> {
+    const state: Record<string, number> = {}
+    for (const m of this.members ?? []) state[m] = this.readUpTo.get(m) ?? 0
+    return state
+  }
+
+  private findByClientId(senderId: string, clientId: string): MessageRow | undefined {
+    return this.sql
+      .exec<MessageRow>('select * from messages where sender_id = ? and client_id = ?', senderId, clientId)
+      .toArray()[0]
+  }
+
+  private pageRows(before: number | null, limit: number): { rows: MessageRow[]; hasMore: boolean } {
+    const bound = before ?? Number.MAX_SAFE_INTEGER
+    const rows = this.sql
+      .exec<MessageRow>('select * from messages where seq < ? order by seq desc limit ?', bound, limit + 1)
+      .toArray()
+    const hasMore = rows.length > limit
+    return { rows: rows.slice(0, limit).reverse(), hasMore }
+  }
+
+  private noticeList(): Notice[] {
+    return this.sql
+      .exec<{ kind: 'admin-viewed'; at: string }>('select kind, at from notices order by id desc limit ?', MAX_NOTICES)
+      .toArray()
+      .map((n) => ({ kind: n.kind, at: n.at }))
+  }
+
+  private async replay(ws: WebSocket, after: number): Promise<void> {
+    const rows = this.sql
+      .exec<MessageRow>('select * from messages where seq > ? order by seq desc limit ?', after, MAX_REPLAY_MESSAGES)
+      .toArray()
+      .reverse()
+    const keys = await this.keyring()
+    const messages = await Promise.all(rows.map((r) => this.toMessage(keys, r)))
+    for (const message of messages) this.send(ws, { type: 'message', message })
+  }
+
+  private async toMessage(keys: FernetKeyring, r: MessageRow): Promise<Message> {
+    const body = await decryptText(keys, r.body)
+    if (body === null) throw new Error(`message ${r.seq} could not be decrypted with FERNET_KEYS`)
+    const m: Message = { seq: r.seq, clientId: r.client_id, senderId: r.sender_id, body, sentAt: r.sent_at }
+    if (r.read_at) m.readAt = r.read_at
+    return m
+  }
+
+  private keyring(): Promise<FernetKeyring> {
+    return keyringOf(this.env)
+  }
+
+  private gate(ws: WebSocket): FloodGate {
+    let gate = this.gates.get(ws)
+    if (!gate) {
+      gate = new FloodGate(chatLimitsOf(this.env))
+      this.gates.set(ws, gate)
+    }
+    return gate
+  }
+
+  private send(ws: WebSocket, frame: ServerFrame): void {
+    trySend(ws, JSON.stringify(frame))
+  }
+
+  private broadcast(frame: ServerFrame): void {
+    const text = JSON.stringify(frame)
+    for (const ws of this.ctx.getWebSockets()) trySend(ws, text)
+  }
+}
+
+function trySend(ws: WebSocket, text: string): void {
+  try {
+    ws.send(text)
+  } catch {
+    // The socket is closing; its client resumes from its last seq.
+  }
+}
+
+function stored(r: MessageRow): StoredMessage {
+  return {
+    seq: r.seq,
+    clientId: r.client_id,
+    senderId: r.sender_id,
+    token: r.body,
+    sentAt: r.sent_at,
+    readAt: r.read_at,
+  }
+}
+
+function hourOf(iso: string): string {
+  return `${iso.slice(0, 13)}:00:00.000Z`
+}

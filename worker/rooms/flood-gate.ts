@@ -1,0 +1,64 @@
+// Per-socket flood control: a token bucket for all frames, a slower one for typing
+// relays, and a strike count that ends a socket that keeps flooding (close 4408).
+// In memory only: a hibernated socket was idle anyway.
+import type { Env } from '../env.ts'
+
+export interface ChatLimits {
+  framesPerSecond: number
+  frameBurst: number
+  /** Consecutive refused frames before the socket is closed. */
+  floodStrikes: number
+  typingIntervalMs: number
+}
+
+const num = (v: string | undefined, fallback: number) => {
+  const n = Number(v)
+  return Number.isFinite(n) && n > 0 ? n : fallback
+}
+
+export function chatLimitsOf(env: Env): ChatLimits {
+  return {
+    framesPerSecond: num(env.CHAT_FRAMES_PER_SECOND, 20),
+    frameBurst: num(env.CHAT_FRAME_BURST, 60),
+    floodStrikes: num(env.CHAT_FLOOD_STRIKES, 20),
+    typingIntervalMs: 1000,
+  }
+}
+
+export class FloodGate {
+  private tokens: number
+  private last = Date.now()
+  private strikes = 0
+  private lastTyping = 0
+
+  constructor(private readonly limits: ChatLimits) {
+    this.tokens = limits.frameBurst
+  }
+
+  /** Takes a token for one frame; false when the socket is over its rate. */
+  admit(now = Date.now()): boolean {
+    this.tokens = Math.min(
+      this.limits.frameBurst,
+      this.tokens + ((now - this.last) / 1000) * this.limits.framesPerSecond,
+    )
+    this.last = now
+    if (this.tokens >= 1) {
+      this.tokens -= 1
+      this.strikes = 0
+      return true
+    }
+    this.strikes++
+    return false
+  }
+
+  shouldClose(): boolean {
+    return this.strikes >= this.limits.floodStrikes
+  }
+
+  /** Typing is relayed at most once per interval; the rest are dropped quietly. */
+  admitTyping(now = Date.now()): boolean {
+    if (now - this.lastTyping < this.limits.typingIntervalMs) return false
+    this.lastTyping = now
+    return true
+  }
+}

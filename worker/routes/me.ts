@@ -1,0 +1,104 @@
+// /api/me: the signed-in user's profile, password and sessions (CONTRACT.md: Accounts).
+
+import { eq } from 'drizzle-orm'
+import { Hono } from 'hono'
+import { parsePasswordChange, parseProfilePatch } from '../accounts/inputs.ts'
+import { endSessions } from '../accounts/session-end.ts'
+import { keyringOf } from '../crypto/keys.ts'
+import { hashPassword, verifyPassword } from '../crypto/password.ts'
+import { users } from '../db/schema.ts'
+import { listLiveSessions, revokeOtherSessionsStatement, revokeSessionStatement } from '../db/sessions.ts'
+import { findUser, sealNames, updateNamesStatements } from '../db/users.ts'
+import type { AppEnv } from '../env.ts'
+import { body, readJson } from '../http/body.ts'
+import { invalid, notSignedIn, Problem } from '../http/problem.ts'
+import { limiter, limitsOf, tooMany } from '../http/rate-limit.ts'
+import { clearSessionCookie, requireSession } from '../http/session.ts'
+
+export const me = new Hono<AppEnv>()
+  .use(requireSession)
+  .get('/', (c) => c.json({ user: c.var.user }))
+
+  .patch('/', body(parseProfilePatch), async (c) => {
+    const patch = c.req.valid('json')
+    const current = c.var.user
+    const firstName = patch.firstName ?? current.firstName
+    const lastName = patch.lastName ?? current.lastName
+    const keys = await keyringOf(c.env)
+    const sealed = await sealNames(keys, c.env.NAME_INDEX_KEY, firstName, lastName)
+    const db = c.var.db
+    await db.batch([...updateNamesStatements(db, current.id, sealed)])
+    return c.json({ user: { ...current, firstName, lastName } })
+  })
+
+  .post('/password', async (c) => {
+    const current = c.var.user
+    const parsed = parsePasswordChange(await readJson(c.req.raw), current.email)
+    if (!parsed.ok) throw invalid(parsed.errors)
+    const { currentPassword, newPassword } = parsed.value
+    // Guessing the current password is throttled like a failed sign-in for this email.
+    const limits = limitsOf(c.env)
+    const emailLimiter = limiter(c.env, `login-email:${current.email}`)
+    const status = await emailLimiter.lockoutStatus()
+    if (!status.allowed) throw tooMany(status.retryAfter, 'Too many wrong passwords. Try again later.')
+    const row = await findUser(c.var.db, current.id)
+    if (!row) throw notSignedIn()
+    if (!verifyPassword(currentPassword, row.passwordHash)) {
+      await emailLimiter.recordFailure(limits.loginFailsPerEmail, limits.loginEmailLockoutS)
+      throw invalid({ currentPassword: 'Your current password is not correct.' })
+    }
+    await emailLimiter.resetFailures()
+    const db = c.var.db
+    const [, revoked] = await db.batch([
+      db
+        .update(users)
+        .set({ passwordHash: hashPassword(newPassword) })
+        .where(eq(users.id, current.id)),
+      revokeOtherSessionsStatement(db, current.id, c.var.session.sessionId),
+    ])
+    c.executionCtx.waitUntil(
+      endSessions(
+        c.env,
+        current.id,
+        revoked.map((r) => r.id),
+      ),
+    )
+    return c.body(null, 204)
+  })
+
+  .get('/sessions', async (c) => {
+    const rows = await listLiveSessions(c.var.db, c.var.user.id)
+    const currentId = c.var.session.sessionId
+    return c.json({
+      sessions: rows.map((s) => ({
+        id: s.id,
+        current: s.id === currentId,
+        createdAt: s.createdAt,
+        lastSeenAt: s.lastSeenAt,
+        userAgent: s.userAgent,
+      })),
+    })
+  })
+
+  .post('/sessions/revoke-others', async (c) => {
+    const { user, sessionId } = c.var.session
+    const revoked = await revokeOtherSessionsStatement(c.var.db, user.id, sessionId).all()
+    c.executionCtx.waitUntil(
+      endSessions(
+        c.env,
+        user.id,
+        revoked.map((r) => r.id),
+      ),
+    )
+    return c.body(null, 204)
+  })
+
+  .delete('/sessions/:id', async (c) => {
+    const { user, sessionId } = c.var.session
+    const id = c.req.param('id')
+    const result = await revokeSessionStatement(c.var.db, user.id, id).run()
+    if (result.meta.changes === 0) throw new Problem(404, 'session-not-found', 'There is no such active session.')
+    c.executionCtx.waitUntil(endSessions(c.env, user.id, [id]))
+    if (id === sessionId) clearSessionCookie(c)
+    return c.body(null, 204)
+  })
