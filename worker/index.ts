@@ -7,6 +7,7 @@ import type { AppEnv } from './env.ts'
 import { checkOrigin } from './http/origin.ts'
 import { Problem } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
+import { admin } from './routes/admin/index.ts'
 import { auth } from './routes/auth.ts'
 import { conversations } from './routes/conversations.ts'
 import { me } from './routes/me.ts'
@@ -42,6 +43,7 @@ app.route('/api/me', me)
 app.route('/api/users', usersRoute)
 app.route('/api/conversations', conversations)
 app.route('/api/notifications', notifications)
+app.route('/api/admin', admin)
 
 app.notFound((c) => {
   if (c.req.path.startsWith('/api/')) {

@@ -20,3 +20,9 @@ export function parseCursor(raw: string | undefined, name: string): number | nul
     throw invalid({ [name]: `"${name}" must be a whole number of at least 0.` })
   return n
 }
+
+/** `page` starts at 1; `pageSize` defaults to 50 and is clamped to 1..100. */
+export function parsePage(page: string | undefined, pageSize: string | undefined): { page: number; pageSize: number } {
+  const p = parseCursor(page, 'page')
+  return { page: Math.max(1, p ?? 1), pageSize: parseLimit(pageSize, 'pageSize') }
+}

@@ -1,0 +1,15 @@
+// /api/admin: staff only (401 without a session, 403 for a user who is not staff).
+import { Hono } from 'hono'
+import type { AppEnv } from '../../env.ts'
+import { requireSession, requireStaff } from '../../http/session.ts'
+import { adminActivity } from './activity.ts'
+import { adminAudit } from './audit.ts'
+import { adminConversations } from './conversations.ts'
+import { adminUsers } from './users.ts'
+
+export const admin = new Hono<AppEnv>()
+  .use(requireSession, requireStaff)
+  .route('/users', adminUsers)
+  .route('/conversations', adminConversations)
+  .route('/activity', adminActivity)
+  .route('/audit', adminAudit)
