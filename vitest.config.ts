@@ -1,24 +1,45 @@
-// Two projects: `worker` runs inside workerd (real D1, Durable Objects, sockets);
-// `browser` runs in Node against a `wrangler dev` it starts, driving Debian's Chromium.
+// Three projects: `worker` runs inside workerd (real D1, Durable Objects, sockets);
+// `node` runs Node-side checks (Fernet interop); `browser` runs in Node against a
+// `wrangler dev` it starts, driving Debian's Chromium.
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { generateVapidKeys } from './scripts/lib/dev-server.ts'
+import { PUSH_HOST, startPushService } from './test/node/push-service.ts'
 
 export default defineConfig({
   test: {
     projects: [
       {
         plugins: [
-          cloudflareTest(async () => ({
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: {
-              bindings: {
-                TEST_MIGRATIONS: await readD1Migrations('./migrations'),
-                FERNET_KEYS: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=',
-                JWT_SECRET: 'test-jwt-secret-0123456789abcdef0123456789abcdef',
-                NAME_INDEX_KEY: 'test-name-index-key-0123456789abcdef',
+          cloudflareTest(async () => {
+            const vapid = generateVapidKeys()
+            const push = await startPushService()
+            return {
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+                  FERNET_KEYS: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=',
+                  JWT_SECRET: 'test-jwt-secret-0123456789abcdef0123456789abcdef',
+                  NAME_INDEX_KEY: 'test-name-index-key-0123456789abcdef',
+                  VAPID_PUBLIC_KEY: vapid.publicKey,
+                  VAPID_PRIVATE_KEY: vapid.privateKey,
+                  VAPID_SUBJECT: 'mailto:tests@parley.test',
+                },
+                // The Worker's only outbound traffic is Web Push: the push service the tests
+                // run on loopback answers for its host; everything else is refused.
+                outboundService: async (request: Request) => {
+                  const url = new URL(request.url)
+                  if (url.hostname !== PUSH_HOST) return new Response('no network in tests', { status: 502 })
+                  return fetch(`http://127.0.0.1:${push.port}${url.pathname}${url.search}`, {
+                    method: request.method,
+                    headers: request.headers,
+                    body: request.method === 'GET' ? undefined : await request.arrayBuffer(),
+                  })
+                },
               },
-            },
-          })),
+            }
+          }),
         ],
         test: {
           name: 'worker',

@@ -27,6 +27,11 @@ export interface Env {
   CHAT_FRAMES_PER_SECOND?: string
   CHAT_FRAME_BURST?: string
   CHAT_FLOOD_STRIKES?: string
+  /** VAPID key pair for Web Push (base64url: raw uncompressed public point, private scalar d). */
+  VAPID_PUBLIC_KEY?: string
+  VAPID_PRIVATE_KEY?: string
+  /** Contact for push services, e.g. mailto:ops@example.com. */
+  VAPID_SUBJECT?: string
 }
 
 export type Db = DrizzleD1Database<typeof schema>

@@ -12,6 +12,7 @@ import { auth } from './routes/auth.ts'
 import { conversations } from './routes/conversations.ts'
 import { me } from './routes/me.ts'
 import { notifications } from './routes/notifications.ts'
+import { push } from './routes/push.ts'
 import { usersRoute } from './routes/users.ts'
 
 export { UserInbox } from './inbox/user-inbox.ts'
@@ -43,6 +44,7 @@ app.route('/api/me', me)
 app.route('/api/users', usersRoute)
 app.route('/api/conversations', conversations)
 app.route('/api/notifications', notifications)
+app.route('/api/push', push)
 app.route('/api/admin', admin)
 
 app.notFound((c) => {

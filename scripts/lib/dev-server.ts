@@ -1,7 +1,7 @@
 // Starting Parley locally: dev secrets, local D1 migrations, the client build and
 // `wrangler dev`. Used by `npm run dev`, the browser tests and the bench.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
@@ -21,11 +21,27 @@ export const QUIET_ENV = {
 
 const fernetKey = () => `${randomBytes(32).toString('base64url')}=`
 
+/** A VAPID (P-256) key pair: the raw uncompressed public point and the private scalar, base64url. */
+export function generateVapidKeys(): { publicKey: string; privateKey: string } {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const jwk = privateKey.export({ format: 'jwk' })
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')])
+  return { publicKey: point.toString('base64url'), privateKey: jwk.d! }
+}
+
+let vapid: { publicKey: string; privateKey: string } | undefined
+const vapidPair = () => {
+  vapid ??= generateVapidKeys()
+  return vapid
+}
+
 /** The secrets `wrangler dev` needs, generated into .dev.vars when it is absent. */
 export const DEV_SECRETS: Record<string, () => string> = {
   FERNET_KEYS: fernetKey,
   JWT_SECRET: () => randomBytes(32).toString('base64url'),
   NAME_INDEX_KEY: () => randomBytes(32).toString('base64url'),
+  VAPID_PUBLIC_KEY: () => vapidPair().publicKey,
+  VAPID_PRIVATE_KEY: () => vapidPair().privateKey,
 }
 
 /** Writes missing secrets to .dev.vars, keeping any that are already there. */

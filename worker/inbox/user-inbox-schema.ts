@@ -27,6 +27,12 @@ const MIGRATIONS: string[] = [
    );
    create index notifications_unread on notifications (read, peer_id);
    create table socket_rooms (room_id text primary key);`,
+  `create table push_subscriptions (
+     endpoint text primary key,
+     p256dh text not null,
+     auth text not null,
+     created_at text not null
+   );`,
 ]
 
 export function migrateInbox(sql: SqlStorage): void {

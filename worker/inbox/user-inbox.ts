@@ -14,6 +14,7 @@ import { cutCodePoints } from '../../protocol/text.ts'
 import { decryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import { keyringOf, openName } from '../crypto/keys.ts'
 import type { Env } from '../env.ts'
+import { type PushNotice, pushConfigured, type StoredSubscription, sendPush } from '../push/web-push.ts'
 import { roomById } from '../rooms/room-key.ts'
 import type { ConversationUpdate, StoredMessage } from './updates.ts'
 import { migrateInbox } from './user-inbox-schema.ts'
@@ -22,6 +23,8 @@ export const PREVIEW_CHARS = 140
 /** Older notifications are pruned: a notification is a nudge, the room keeps the message. */
 export const MAX_NOTIFICATIONS = 500
 const PEER_CACHE_MS = 60_000
+/** Devices per user that get pushes; the oldest subscription makes way for a new one. */
+export const MAX_PUSH_SUBSCRIPTIONS = 20
 
 interface ConversationRow extends Record<string, SqlStorageValue> {
   room_id: string
@@ -140,8 +143,66 @@ export class UserInbox extends DurableObject<Env> {
       if (fresh.length > 0) this.prune()
       changed ||= fresh.length > 0 || marked > 0
     })
-    if (!changed || this.ctx.getWebSockets().length === 0) return
-    await this.pushChanges(update.roomId, fresh)
+    if (!changed) return
+    if (this.ctx.getWebSockets().length > 0) await this.pushChanges(update.roomId, fresh)
+    // Nobody is connected: tell the user's devices through Web Push instead.
+    else if (fresh.length > 0) this.ctx.waitUntil(this.sendPushes(fresh))
+  }
+
+  // ---- Web Push subscriptions (one per device) ----
+
+  addPushSubscription(sub: StoredSubscription): void {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        `insert into push_subscriptions (endpoint, p256dh, auth, created_at) values (?, ?, ?, ?)
+         on conflict (endpoint) do update set p256dh = excluded.p256dh, auth = excluded.auth`,
+        sub.endpoint,
+        sub.p256dh,
+        sub.auth,
+        new Date().toISOString(),
+      )
+      this.sql.exec(
+        'delete from push_subscriptions where endpoint not in (select endpoint from push_subscriptions order by created_at desc limit ?)',
+        MAX_PUSH_SUBSCRIPTIONS,
+      )
+    })
+  }
+
+  removePushSubscription(endpoint: string): boolean {
+    return this.sql.exec('delete from push_subscriptions where endpoint = ?', endpoint).rowsWritten > 0
+  }
+
+  pushSubscriptionCount(): number {
+    return this.sql.exec<{ n: number }>('select count(*) as n from push_subscriptions').one().n
+  }
+
+  private async sendPushes(fresh: NotificationRow[]): Promise<void> {
+    if (!pushConfigured(this.env)) return
+    const subs = this.sql
+      .exec<StoredSubscription & Record<string, SqlStorageValue>>(
+        'select endpoint, p256dh, auth from push_subscriptions',
+      )
+      .toArray()
+    if (subs.length === 0) return
+    const keys = await keyringOf(this.env)
+    const peers = await this.peersOf(fresh.map((n) => n.peer_id))
+    for (const n of fresh) {
+      const entry = await this.toNotification(keys, n, peers)
+      if (!entry) continue
+      const name = `${entry.peer.firstName} ${entry.peer.lastName}`.trim() || entry.peer.email
+      const notice: PushNotice = {
+        title: name,
+        body: entry.preview,
+        peerId: entry.peer.id,
+        seq: entry.seq,
+        // One visible notification per conversation: a newer one replaces it.
+        tag: n.room_id.slice(0, 32),
+      }
+      const outcomes = await Promise.all(subs.map((s) => sendPush(this.env, s, notice)))
+      outcomes.forEach((outcome, i) => {
+        if (outcome === 'gone') this.removePushSubscription(subs[i]!.endpoint)
+      })
+    }
   }
 
   /** A room where this user opened a socket: ending a session must reach it. */

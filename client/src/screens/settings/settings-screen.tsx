@@ -1,0 +1,23 @@
+// Settings: profile, password, signed-in sessions and signing out.
+import { onMount } from 'solid-js'
+import { usePageTitle } from '../../ui/page-title.ts'
+import { PasswordForm } from './password-form.tsx'
+import { ProfileForm } from './profile-form.tsx'
+import { SessionsList } from './sessions-list.tsx'
+import { createSessionsState } from './sessions-state.ts'
+import { SignOutSection } from './sign-out-section.tsx'
+
+export function SettingsScreen() {
+  usePageTitle(() => 'Settings')
+  const sessions = createSessionsState()
+  onMount(() => void sessions.refresh())
+  return (
+    <div class="stack">
+      <h1 class="page-title">Settings</h1>
+      <ProfileForm />
+      <PasswordForm onChanged={() => void sessions.refresh()} />
+      <SessionsList state={sessions} />
+      <SignOutSection />
+    </div>
+  )
+}

@@ -1,0 +1,39 @@
+// /api/push: Web Push subscriptions for the signed-in user's devices (kept in their UserInbox).
+import { Hono } from 'hono'
+import type { AppEnv } from '../env.ts'
+import { asObject, body, notAnObject, type Parsed } from '../http/body.ts'
+import { invalid, Problem } from '../http/problem.ts'
+import { requireSession } from '../http/session.ts'
+import { inboxOf } from '../inbox/inbox-key.ts'
+import { pushConfigured, type StoredSubscription, subscriptionProblem } from '../push/web-push.ts'
+
+function parseSubscription(raw: unknown): Parsed<StoredSubscription> {
+  const obj = asObject(raw)
+  if (!obj) return notAnObject()
+  const keys = asObject(obj.keys)
+  const sub = {
+    endpoint: typeof obj.endpoint === 'string' ? obj.endpoint : '',
+    p256dh: typeof keys?.p256dh === 'string' ? keys.p256dh : '',
+    auth: typeof keys?.auth === 'string' ? keys.auth : '',
+  }
+  const errors = subscriptionProblem(sub)
+  return errors ? { ok: false, errors } : { ok: true, value: sub }
+}
+
+export const push = new Hono<AppEnv>()
+  .use(requireSession)
+  .get('/public-key', (c) => c.json({ publicKey: pushConfigured(c.env) ? c.env.VAPID_PUBLIC_KEY : null }))
+
+  .post('/subscriptions', body(parseSubscription), async (c) => {
+    if (!pushConfigured(c.env)) throw new Problem(409, 'push-disabled', 'Push notifications are not set up here.')
+    await inboxOf(c.env, c.var.user.id).addPushSubscription(c.req.valid('json'))
+    return c.body(null, 201)
+  })
+
+  .delete('/subscriptions', async (c) => {
+    const endpoint = c.req.query('endpoint') ?? ''
+    if (endpoint === '') throw invalid({ endpoint: 'Name the subscription with ?endpoint=<its URL>.' })
+    const removed = await inboxOf(c.env, c.var.user.id).removePushSubscription(endpoint)
+    if (!removed) throw new Problem(404, 'subscription-not-found', 'This device has no push subscription.')
+    return c.body(null, 204)
+  })
