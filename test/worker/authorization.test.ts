@@ -1,0 +1,187 @@
+// The authorization matrix: every route of the router × every kind of caller, with the
+// status each cell must answer. A route added without a rule here fails the first test.
+import { env, runDurableObjectAlarm } from 'cloudflare:test'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { app } from '../../worker/index.ts'
+import { roomFor } from '../../worker/rooms/room-key.ts'
+import { call, PASSWORD, sessionCookie, signUp, uniqueEmail } from './helpers/http.ts'
+import { buildWorld, type Principal, type PrincipalName, roomIdOf, type World } from './helpers/principals.ts'
+import { openChat, upgrade } from './helpers/socket.ts'
+
+interface Req {
+  path: string
+  body?: unknown
+  ws?: boolean
+}
+
+interface Rule {
+  /** Anyone may call it (still subject to the Origin check on writes). */
+  public?: boolean
+  admin?: boolean
+  /** Calling it ends or changes the caller's sessions: it gets a fresh account each time. */
+  destructive?: boolean
+  ok: number
+  request: (w: World, cookie: string | undefined) => Promise<Req> | Req
+}
+
+const SUBSCRIPTION = {
+  endpoint: 'https://push.parley.test/push/matrix',
+  keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) },
+}
+
+const RULES: Record<string, Rule> = {
+  'GET /api/health': { public: true, ok: 200, request: () => ({ path: '/api/health' }) },
+  'POST /api/auth/register': {
+    public: true,
+    ok: 201,
+    request: () => ({ path: '/api/auth/register', body: { email: uniqueEmail('matrix'), password: PASSWORD } }),
+  },
+  'POST /api/auth/login': {
+    public: true,
+    ok: 200,
+    request: (w) => ({ path: '/api/auth/login', body: { email: w.bob.email, password: PASSWORD } }),
+  },
+  'POST /api/auth/logout': { destructive: true, ok: 204, request: () => ({ path: '/api/auth/logout', body: {} }) },
+  'GET /api/me': { ok: 200, request: () => ({ path: '/api/me' }) },
+  'PATCH /api/me': { ok: 200, request: () => ({ path: '/api/me', body: { firstName: 'Matrix' } }) },
+  'POST /api/me/password': {
+    destructive: true,
+    ok: 204,
+    request: () => ({
+      path: '/api/me/password',
+      body: { currentPassword: PASSWORD, newPassword: 'another fine passphrase' },
+    }),
+  },
+  'GET /api/me/sessions': { ok: 200, request: () => ({ path: '/api/me/sessions' }) },
+  'POST /api/me/sessions/revoke-others': {
+    destructive: true,
+    ok: 204,
+    request: () => ({ path: '/api/me/sessions/revoke-others', body: {} }),
+  },
+  'DELETE /api/me/sessions/:id': {
+    destructive: true,
+    ok: 204,
+    request: async (_w, cookie) => {
+      const res = await call('/api/me/sessions', { cookie })
+      const sessions = res.ok ? ((await res.json()) as { sessions: { id: string }[] }).sessions : []
+      return { path: `/api/me/sessions/${sessions[0]?.id ?? crypto.randomUUID()}` }
+    },
+  },
+  'GET /api/users': { ok: 200, request: (w) => ({ path: `/api/users?q=${encodeURIComponent(w.bob.email)}` }) },
+  'GET /api/conversations': { ok: 200, request: () => ({ path: '/api/conversations' }) },
+  'GET /api/conversations/:peerId/messages': {
+    ok: 200,
+    request: (w) => ({ path: `/api/conversations/${w.bob.id}/messages` }),
+  },
+  'GET /api/conversations/:peerId/ws': {
+    ok: 101,
+    request: (w) => ({ path: `/api/conversations/${w.bob.id}/ws`, ws: true }),
+  },
+  'GET /api/notifications': { ok: 200, request: () => ({ path: '/api/notifications' }) },
+  'POST /api/notifications/read': {
+    ok: 204,
+    request: () => ({ path: '/api/notifications/read', body: { all: true } }),
+  },
+  'GET /api/notifications/ws': { ok: 101, request: () => ({ path: '/api/notifications/ws', ws: true }) },
+  'GET /api/push/public-key': { ok: 200, request: () => ({ path: '/api/push/public-key' }) },
+  'POST /api/push/subscriptions': { ok: 201, request: () => ({ path: '/api/push/subscriptions', body: SUBSCRIPTION }) },
+  'DELETE /api/push/subscriptions': {
+    ok: 204,
+    request: async (_w, cookie) => {
+      await call('/api/push/subscriptions', { cookie, body: SUBSCRIPTION })
+      return { path: `/api/push/subscriptions?endpoint=${encodeURIComponent(SUBSCRIPTION.endpoint)}` }
+    },
+  },
+  'GET /api/admin/users': { admin: true, ok: 200, request: () => ({ path: '/api/admin/users?q=p' }) },
+  'GET /api/admin/users/:id': { admin: true, ok: 200, request: (w) => ({ path: `/api/admin/users/${w.target.id}` }) },
+  'PATCH /api/admin/users/:id': {
+    admin: true,
+    ok: 200,
+    request: (w) => ({ path: `/api/admin/users/${w.target.id}`, body: { lastName: 'Edited' } }),
+  },
+  'GET /api/admin/conversations': { admin: true, ok: 200, request: () => ({ path: '/api/admin/conversations' }) },
+  'GET /api/admin/conversations/:roomId/messages': {
+    admin: true,
+    ok: 200,
+    request: async (w) => ({ path: `/api/admin/conversations/${await roomIdOf(w)}/messages` }),
+  },
+  'GET /api/admin/activity': { admin: true, ok: 200, request: () => ({ path: '/api/admin/activity' }) },
+  'GET /api/admin/audit': { admin: true, ok: 200, request: () => ({ path: '/api/admin/audit' }) },
+}
+
+const wsRoutes = new Set(
+  Object.entries(RULES)
+    .filter(([k]) => k.endsWith('/ws'))
+    .map(([, r]) => r),
+)
+const SIGNED_OUT: PrincipalName[] = ['anonymous', 'deactivated', 'tampered', 'expired', 'algNone']
+
+function expected(rule: Rule, method: string, who: PrincipalName): number {
+  if (who === 'crossOrigin' && (method !== 'GET' || wsRoutes.has(rule))) return 403
+  if (rule.public) return rule.ok
+  if (SIGNED_OUT.includes(who)) return 401
+  if (rule.admin && !['staff', 'superuser'].includes(who)) return 403
+  return rule.ok
+}
+
+function routerRoutes(): string[] {
+  return [...new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`))]
+}
+
+/** A fresh account with the principal's role, for routes that end sessions. */
+async function freshPrincipal(p: Principal): Promise<Principal> {
+  if (!['user', 'otherPairMember', 'staff', 'superuser', 'crossOrigin', 'deactivated'].includes(p.name)) return p
+  const u = await signUp()
+  // A second session, so "revoke one" and "revoke others" have something to act on.
+  sessionCookie(await call('/api/auth/login', { body: { email: u.email, password: PASSWORD } }))
+  const flags = { staff: [1, 0], superuser: [1, 1] } as Record<string, [number, number]>
+  const [staff, su] = flags[p.name] ?? [0, 0]
+  await env.DB.prepare('update users set is_staff = ?, is_superuser = ?, is_active = ? where id = ?')
+    .bind(staff, su, p.name === 'deactivated' ? 0 : 1, u.id)
+    .run()
+  return { ...p, cookie: u.cookie }
+}
+
+async function perform(rule: Rule, method: string, world: World, p: Principal): Promise<number> {
+  const req = await rule.request(world, p.cookie)
+  if (req.ws) {
+    const res = await upgrade(req.path, p.cookie, p.headers)
+    res.webSocket?.accept()
+    res.webSocket?.close(1000, 'matrix')
+    return res.status
+  }
+  const res = await call(req.path, { method, body: req.body, cookie: p.cookie, headers: p.headers })
+  await res.body?.cancel()
+  return res.status
+}
+
+describe('authorization matrix', () => {
+  let world: World
+
+  beforeAll(async () => {
+    world = await buildWorld()
+    const chat = await openChat(world.alice.cookie, world.bob.id)
+    chat.send({ type: 'send', clientId: 'matrix', body: 'hello' })
+    await chat.nextOfType('message')
+    chat.close()
+    await runDurableObjectAlarm(roomFor(env, world.alice.id, world.bob.id).stub)
+  }, 60_000)
+
+  it('has a rule for every route in the router, and a route for every rule', () => {
+    expect(routerRoutes().sort()).toEqual(Object.keys(RULES).sort())
+  })
+
+  for (const [key, rule] of Object.entries(RULES)) {
+    const [method, route] = key.split(' ') as [string, string]
+    it(`answers ${route} (${method}) as expected for every caller`, async () => {
+      const got: Record<string, number> = {}
+      const want: Record<string, number> = {}
+      for (const base of world.principals) {
+        const p = rule.destructive ? await freshPrincipal(base) : base
+        got[p.name] = await perform(rule, method, world, p)
+        want[p.name] = expected(rule, method, p.name)
+      }
+      expect(got).toEqual(want)
+    }, 60_000)
+  }
+})
