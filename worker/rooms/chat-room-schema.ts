@@ -10,17 +10,15 @@ const MIGRATIONS: string[] = [
      sender_id text not null,
      body text not null,          -- Fernet token, never plaintext
      sent_at text not null,
-     read_at text
+     read_at text,
+     notify integer not null      -- 1: the recipient was not viewing, a notification is owed
    );
    create unique index messages_client on messages (sender_id, client_id);
    create table read_state (user_id text primary key, up_to integer not null, at text not null);
-   -- Users whose inbox has not yet heard the room's latest state (delivery outbox).
-   create table dirty (user_id text primary key, version integer not null);
-   -- Notifications waiting for delivery to the recipient's inbox.
-   create table outbox (id integer primary key autoincrement, user_id text not null, seq integer not null);
-   -- Counters not yet written to D1 (batched by the alarm).
-   create table pending_hours (hour text primary key, count integer not null);
-   create table pending_active (user_id text primary key, at text not null);
+   -- The outbox: members whose inbox has not yet heard the room's latest state.
+   create table dirty (user_id text primary key);
+   -- Per member, the highest seq whose notification their inbox has acknowledged.
+   create table delivered (user_id text primary key, notified_seq integer not null);
    create table notices (id integer primary key autoincrement, kind text not null, staff_id text not null, at text not null);`,
 ]
 

@@ -33,6 +33,7 @@ interface MessageRow extends Record<string, SqlStorageValue> {
   body: string
   sent_at: string
   read_at: string | null
+  notify: number
 }
 
 export interface HistoryPage {
@@ -59,13 +60,19 @@ const RETRY_MIN_MS = 1_000
 const RETRY_MAX_MS = 60_000
 const NOTICE_INTERVAL_MS = 3600_000
 const MAX_NOTICES = 100
+/** Notifications carried by one delivery; the loop sends the rest next. */
+const MAX_NOTIFICATIONS_PER_DELIVERY = 100
 
 export class ChatRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage
   private members: [string, string] | null = null
   private lastSeq = 0
-  private version = 0
   private readonly readUpTo = new Map<string, number>()
+  // Caches of durable state, rebuilt by load(): the hot path reads memory, not SQLite.
+  private readonly dirty = new Set<string>()
+  private readonly unread = new Map<string, number>()
+  private readonly notifiedSeq = new Map<string, number>()
+  private flushedSeq = 0
   private readonly gates = new WeakMap<WebSocket, FloodGate>()
   private delivering: Promise<void> | null = null
   private deliverAgain = false
@@ -221,40 +228,34 @@ export class ChatRoom extends DurableObject<Env> {
     const token = await encryptText(await this.keyring(), body)
     const recipient = this.peerOf(att.userId)
     const sentAt = new Date().toISOString()
-    // The same clientId may have been stored while we encrypted: check again inside the transaction.
-    const stored = this.ctx.storage.transactionSync(() => {
-      const dup = this.findByClientId(att.userId, clientId)
-      if (dup) return { dup }
-      const seq = this.lastSeq + 1
-      this.sql.exec(
-        'insert into messages (seq, client_id, sender_id, body, sent_at) values (?, ?, ?, ?, ?)',
-        seq,
-        clientId,
-        att.userId,
-        token,
-        sentAt,
-      )
-      if (!this.isViewing(recipient)) this.sql.exec('insert into outbox (user_id, seq) values (?, ?)', recipient, seq)
-      this.sql.exec(
-        `insert into pending_hours (hour, count) values (?, 1)
-         on conflict (hour) do update set count = count + 1`,
-        hourOf(sentAt),
-      )
-      this.sql.exec(
-        'insert into pending_active (user_id, at) values (?, ?) on conflict (user_id) do update set at = excluded.at',
-        att.userId,
-        sentAt,
-      )
-      this.markDirty()
-      this.lastSeq = seq
-      return { seq }
+    const seq = this.lastSeq + 1
+    // One statement per message; the unique (sender, clientId) index refuses a retry that
+    // was stored while we encrypted.
+    const inserted = this.ctx.storage.transactionSync(() => {
+      const rows = this.sql
+        .exec(
+          `insert into messages (seq, client_id, sender_id, body, sent_at, notify) values (?, ?, ?, ?, ?, ?)
+           on conflict (sender_id, client_id) do nothing returning seq`,
+          seq,
+          clientId,
+          att.userId,
+          token,
+          sentAt,
+          this.isViewing(recipient) ? 0 : 1,
+        )
+        .toArray()
+      if (rows.length > 0) this.markDirty()
+      return rows.length > 0
     })
-    this.armAlarm()
-    if ('dup' in stored) {
-      return this.send(ws, { type: 'message', message: await this.toMessage(await this.keyring(), stored.dup!) })
+    if (!inserted) {
+      const dup = this.findByClientId(att.userId, clientId)!
+      return this.send(ws, { type: 'message', message: await this.toMessage(await this.keyring(), dup) })
     }
+    this.lastSeq = seq
+    this.unread.set(recipient, (this.unread.get(recipient) ?? 0) + 1)
+    this.afterChange()
     // The runtime holds these frames until the write above is durable (output gate).
-    this.broadcast({ type: 'message', message: { seq: stored.seq, clientId, senderId: att.userId, body, sentAt } })
+    this.broadcast({ type: 'message', message: { seq, clientId, senderId: att.userId, body, sentAt } })
     this.scheduleDelivery()
   }
 
@@ -277,12 +278,11 @@ export class ChatRoom extends DurableObject<Env> {
         target,
         att.userId,
       )
-      // Notifications for messages now read are no longer owed.
-      this.sql.exec('delete from outbox where user_id = ? and seq <= ?', att.userId, target)
       this.markDirty()
     })
-    this.armAlarm()
     this.readUpTo.set(att.userId, target)
+    this.unread.set(att.userId, this.countUnread(att.userId))
+    this.afterChange()
     this.broadcast({ type: 'read', userId: att.userId, upTo: target, at })
     this.scheduleDelivery()
   }
@@ -323,9 +323,8 @@ export class ChatRoom extends DurableObject<Env> {
   private async deliverLoop(): Promise<void> {
     do {
       this.deliverAgain = false
-      const dirty = this.sql.exec<{ user_id: string; version: number }>('select user_id, version from dirty').toArray()
-      if (dirty.length === 0) return
-      const results = await Promise.allSettled(dirty.map((d) => this.deliverTo(d.user_id)))
+      if (this.dirty.size === 0) return
+      const results = await Promise.allSettled([...this.dirty].map((userId) => this.deliverTo(userId)))
       if (results.some((r) => r.status === 'rejected')) {
         // The alarm retries with backoff until the inbox has heard everything.
         this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS)
@@ -333,41 +332,48 @@ export class ChatRoom extends DurableObject<Env> {
         return
       }
       this.retryMs = RETRY_MIN_MS
-    } while (this.deliverAgain)
+    } while (this.deliverAgain || this.dirty.size > 0)
   }
 
   private async deliverTo(userId: string): Promise<void> {
     const update = this.conversationFor(userId)
-    const maxOutboxId = this.sql
-      .exec<{ id: number | null }>('select max(id) as id from outbox where user_id = ?', userId)
-      .one().id
-    const inbox = this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(userId))
-    await inbox.applyConversation(update)
-    this.sql.exec('delete from dirty where user_id = ? and version <= ?', userId, update.version)
-    if (maxOutboxId !== null) this.sql.exec('delete from outbox where user_id = ? and id <= ?', userId, maxOutboxId)
+    await this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(userId)).applyConversation(update)
+    const lastNotified = update.notifications.at(-1)?.seq
+    if (lastNotified !== undefined) {
+      this.notifiedSeq.set(userId, lastNotified)
+      this.sql.exec(
+        'insert into delivered (user_id, notified_seq) values (?, ?) on conflict (user_id) do update set notified_seq = excluded.notified_seq',
+        userId,
+        lastNotified,
+      )
+    }
+    // Anything that changed while the call was in flight keeps the member dirty for the next round.
+    const owesMore = update.notifications.length === MAX_NOTIFICATIONS_PER_DELIVERY
+    if (update.version === this.version() && !owesMore) {
+      this.sql.exec('delete from dirty where user_id = ?', userId)
+      this.dirty.delete(userId)
+    }
   }
 
   private conversationFor(userId: string): ConversationUpdate {
     const peerId = this.peerOf(userId)
     const readUpTo = this.readUpTo.get(userId) ?? 0
     const last = this.sql.exec<MessageRow>('select * from messages order by seq desc limit 1').toArray()[0]
-    const unread = this.sql
-      .exec<{ n: number }>('select count(*) as n from messages where seq > ? and sender_id = ?', readUpTo, peerId)
-      .one().n
     const owed = this.sql
       .exec<MessageRow>(
-        'select m.* from outbox o join messages m on m.seq = o.seq where o.user_id = ? and m.seq > ? order by m.seq',
-        userId,
-        readUpTo,
+        'select * from messages where seq > ? and sender_id = ? and notify = 1 order by seq limit ?',
+        Math.max(readUpTo, this.notifiedSeq.get(userId) ?? 0),
+        peerId,
+        MAX_NOTIFICATIONS_PER_DELIVERY,
       )
       .toArray()
     return {
       roomId: this.ctx.id.toString(),
       peerId,
-      version: this.version,
+      version: this.version(),
       lastSeq: this.lastSeq,
       lastMessage: last ? stored(last) : null,
-      unread,
+      unread: this.unread.get(userId) ?? 0,
       readUpTo,
       peerReadUpTo: this.readUpTo.get(peerId) ?? 0,
       lastActivityAt: last?.sent_at ?? new Date().toISOString(),
@@ -377,15 +383,25 @@ export class ChatRoom extends DurableObject<Env> {
 
   // ---- batched counters to D1 ----
 
+  /** Message counts per hour and senders' activity since the last flush, derived from the messages themselves. */
   private async flushActivity(): Promise<void> {
-    const hours = this.sql.exec<{ hour: string; count: number }>('select hour, count from pending_hours').toArray()
-    const active = this.sql.exec<{ user_id: string; at: string }>('select user_id, at from pending_active').toArray()
-    if (hours.length === 0 && active.length === 0) return
-    const members = this.members
-    if (!members) return
-    const last = this.sql
-      .exec<{ sent_at: string }>('select sent_at from messages order by seq desc limit 1')
-      .toArray()[0]
+    const upTo = this.lastSeq
+    if (upTo <= this.flushedSeq || !this.members) return
+    const hours = this.sql
+      .exec<{ h: string; n: number }>(
+        'select substr(sent_at, 1, 13) as h, count(*) as n from messages where seq > ? and seq <= ? group by h',
+        this.flushedSeq,
+        upTo,
+      )
+      .toArray()
+    const active = this.sql
+      .exec<{ sender_id: string; at: string }>(
+        'select sender_id, max(sent_at) as at from messages where seq > ? and seq <= ? group by sender_id',
+        this.flushedSeq,
+        upTo,
+      )
+      .toArray()
+    const last = this.sql.exec<{ sent_at: string }>('select sent_at from messages where seq = ?', upTo).one()
     const db = this.env.DB
     await db.batch([
       db
@@ -393,36 +409,33 @@ export class ChatRoom extends DurableObject<Env> {
           `insert into rooms (id, member_a, member_b, message_count, last_activity_at) values (?, ?, ?, ?, ?)
            on conflict (id) do update set message_count = excluded.message_count, last_activity_at = excluded.last_activity_at`,
         )
-        .bind(this.ctx.id.toString(), members[0], members[1], this.lastSeq, last?.sent_at ?? new Date().toISOString()),
+        .bind(this.ctx.id.toString(), this.members[0], this.members[1], upTo, last.sent_at),
       ...hours.map((h) =>
         db
           .prepare(
             'insert into message_hours (hour, count) values (?, ?) on conflict (hour) do update set count = count + excluded.count',
           )
-          .bind(h.hour, h.count),
+          .bind(`${h.h}:00:00.000Z`, h.n),
       ),
       ...active.map((a) =>
         db
           .prepare(
             'update users set last_active_at = ? where id = ? and (last_active_at is null or last_active_at < ?)',
           )
-          .bind(a.at, a.user_id, a.at),
+          .bind(a.at, a.sender_id, a.at),
       ),
     ])
-    this.ctx.storage.transactionSync(() => {
-      for (const h of hours) this.sql.exec('update pending_hours set count = count - ? where hour = ?', h.count, h.hour)
-      this.sql.exec('delete from pending_hours where count <= 0')
-      for (const a of active) this.sql.exec('delete from pending_active where user_id = ? and at = ?', a.user_id, a.at)
-    })
+    this.flushedSeq = upTo
+    this.sql.exec(
+      "insert into meta (key, value) values ('flushed_seq', ?) on conflict (key) do update set value = excluded.value",
+      String(upTo),
+    )
   }
 
   /** One alarm serves both jobs: outbox retries and the batched D1 flush. */
   private armAlarm(delayMs?: number): void {
-    const pendingDelivery = this.sql.exec<{ n: number }>('select count(*) as n from dirty').one().n > 0
-    const pendingActivity =
-      this.sql
-        .exec<{ n: number }>('select (select count(*) from pending_hours) + (select count(*) from pending_active) as n')
-        .one().n > 0
+    const pendingDelivery = this.dirty.size > 0
+    const pendingActivity = this.lastSeq > this.flushedSeq
     if (!pendingDelivery && !pendingActivity) return
     const delay = delayMs ?? (pendingDelivery ? this.retryMs : ACTIVITY_FLUSH_MS)
     void this.setAlarmNoLaterThan(Date.now() + delay)
@@ -447,11 +460,16 @@ export class ChatRoom extends DurableObject<Env> {
     const get = (k: string) => meta.find((m) => m.key === k)?.value
     const members = get('members')
     if (members) this.members = JSON.parse(members) as [string, string]
-    this.version = Number(get('version') ?? 0)
+    this.flushedSeq = Number(get('flushed_seq') ?? 0)
     this.lastSeq = this.sql.exec<{ s: number | null }>('select max(seq) as s from messages').one().s ?? 0
     for (const r of this.sql.exec<{ user_id: string; up_to: number }>('select user_id, up_to from read_state')) {
       this.readUpTo.set(r.user_id, r.up_to)
     }
+    for (const r of this.sql.exec<{ user_id: string }>('select user_id from dirty')) this.dirty.add(r.user_id)
+    for (const r of this.sql.exec<{ user_id: string; notified_seq: number }>('select * from delivered')) {
+      this.notifiedSeq.set(r.user_id, r.notified_seq)
+    }
+    for (const m of this.members ?? []) this.unread.set(m, this.countUnread(m))
   }
 
   private ensureMembers(a: string, b: string): void {
@@ -469,19 +487,34 @@ export class ChatRoom extends DurableObject<Env> {
     return userId === a ? b : a
   }
 
+  /** Inside the write's transaction: both members' inboxes must hear of it (the outbox). */
   private markDirty(): void {
-    this.version++
-    this.sql.exec(
-      "insert into meta (key, value) values ('version', ?) on conflict (key) do update set value = excluded.value",
-      String(this.version),
-    )
     for (const m of this.members!) {
-      this.sql.exec(
-        'insert into dirty (user_id, version) values (?, ?) on conflict (user_id) do update set version = excluded.version',
-        m,
-        this.version,
-      )
+      if (!this.dirty.has(m)) this.sql.exec('insert or ignore into dirty (user_id) values (?)', m)
     }
+  }
+
+  /** After a committed change: mirror the outbox in memory and make sure the alarm will run. */
+  private afterChange(): void {
+    for (const m of this.members!) this.dirty.add(m)
+    this.armAlarm()
+  }
+
+  /** Grows with every message and every read: a snapshot with a higher version is newer. */
+  private version(): number {
+    let v = this.lastSeq
+    for (const upTo of this.readUpTo.values()) v += upTo
+    return v
+  }
+
+  private countUnread(userId: string): number {
+    return this.sql
+      .exec<{ n: number }>(
+        'select count(*) as n from messages where seq > ? and sender_id = ?',
+        this.readUpTo.get(userId) ?? 0,
+        this.peerOf(userId),
+      )
+      .one().n
   }
 
   private isViewing(userId: string): boolean {
@@ -574,8 +607,4 @@ function stored(r: MessageRow): StoredMessage {
     sentAt: r.sent_at,
     readAt: r.read_at,
   }
-}
-
-function hourOf(iso: string): string {
-  return `${iso.slice(0, 13)}:00:00.000Z`
 }
