@@ -81,6 +81,21 @@ describe('chat socket', () => {
     wb.close()
   })
 
+  it('never lets a live message overtake a replayed one', async () => {
+    const { a, b } = await pair()
+    const wa = await openChat(a.cookie, b.id)
+    for (let i = 1; i <= 25; i++) wa.send({ type: 'send', clientId: cid(), body: `early ${i}` })
+    await wa.next(isMessage(25))
+    // Keep sending while b reconnects from the start.
+    for (let i = 1; i <= 25; i++) wa.send({ type: 'send', clientId: cid(), body: `late ${i}` })
+    const wb = await openChat(b.cookie, a.id, 0)
+    await wb.next(isMessage(50), 10_000)
+    const seqs = wb.frames.filter((f) => f.type === 'message').map((f) => f.message.seq)
+    expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+    wa.close()
+    wb.close()
+  })
+
   it('replays nothing without after, and at most the newest 1,000', async () => {
     expect(MAX_REPLAY_MESSAGES).toBe(1000)
     const { a, b } = await pair()

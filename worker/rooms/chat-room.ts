@@ -107,10 +107,13 @@ export class ChatRoom extends DurableObject<Env> {
     const after = afterParam === null ? null : Number(afterParam)
 
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
+    const missed = after !== null && Number.isSafeInteger(after) ? await this.missedSince(after) : []
+    // From here on nothing awaits: the socket joins the broadcast set only once its replay
+    // is complete, so no live frame can overtake a replayed one.
     this.ctx.acceptWebSocket(server, [userId, sessionId])
     server.serializeAttachment({ userId, sessionId, viewing: true } satisfies Attachment)
     this.send(server, { type: 'ready', peer, lastSeq: this.lastSeq, readUpTo: this.readState() })
-    if (after !== null && Number.isSafeInteger(after) && after < this.lastSeq) await this.replay(server, after)
+    for (const message of missed) this.send(server, { type: 'message', message })
     return new Response(null, { status: 101, webSocket: client })
   }
 
@@ -549,14 +552,24 @@ export class ChatRoom extends DurableObject<Env> {
       .map((n) => ({ kind: n.kind, at: n.at }))
   }
 
-  private async replay(ws: WebSocket, after: number): Promise<void> {
-    const rows = this.sql
-      .exec<MessageRow>('select * from messages where seq > ? order by seq desc limit ?', after, MAX_REPLAY_MESSAGES)
-      .toArray()
-      .reverse()
+  /**
+   * Messages after `after`, at most the newest 1,000, decrypted. Messages stored while
+   * decrypting are fetched too, until the result reaches lastSeq.
+   */
+  private async missedSince(after: number): Promise<Message[]> {
     const keys = await this.keyring()
-    const messages = await Promise.all(rows.map((r) => this.toMessage(keys, r)))
-    for (const message of messages) this.send(ws, { type: 'message', message })
+    const missed: Message[] = []
+    let from = after
+    while (from < this.lastSeq) {
+      const rows = this.sql
+        .exec<MessageRow>('select * from messages where seq > ? order by seq desc limit ?', from, MAX_REPLAY_MESSAGES)
+        .toArray()
+        .reverse()
+      if (rows.length === 0) break
+      missed.push(...(await Promise.all(rows.map((r) => this.toMessage(keys, r)))))
+      from = rows.at(-1)!.seq
+    }
+    return missed.length > MAX_REPLAY_MESSAGES ? missed.slice(-MAX_REPLAY_MESSAGES) : missed
   }
 
   private async toMessage(keys: FernetKeyring, r: MessageRow): Promise<Message> {
