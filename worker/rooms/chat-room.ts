@@ -54,6 +54,8 @@ export const ROOM_HEADERS = {
   peer: 'x-parley-peer',
 } as const
 
+/** A member's inbox hears of a room's changes at most this often (see scheduleDelivery). */
+const DELIVERY_DELAY_MS = 100
 /** Counters reach D1 at most this often: never a D1 write per message. */
 const ACTIVITY_FLUSH_MS = 5_000
 const RETRY_MIN_MS = 1_000
@@ -302,25 +304,28 @@ export class ChatRoom extends DurableObject<Env> {
 
   // ---- delivery to the members' inboxes (outbox) ----
 
-  private scheduleDelivery(): void {
+  /**
+   * Deliveries start a short moment after a change, so a burst of messages reaches the
+   * inboxes as one snapshot: the lists lag by at most that moment, the sockets not at all.
+   */
+  private scheduleDelivery(delayMs = DELIVERY_DELAY_MS): void {
     if (this.delivering) {
       this.deliverAgain = true
       return
     }
-    this.delivering = this.deliverLoop().finally(() => {
-      this.delivering = null
-    })
+    this.delivering = new Promise<void>((resolve) => setTimeout(resolve, delayMs))
+      .then(() => this.deliverLoop())
+      .finally(() => {
+        this.delivering = null
+      })
     this.ctx.waitUntil(this.delivering)
   }
 
+  /** The alarm's path: deliver now, or join the delivery already under way. */
   private async deliver(): Promise<void> {
-    if (this.delivering) {
-      this.deliverAgain = true
-      await this.delivering
-    } else {
-      this.scheduleDelivery()
-      await this.delivering
-    }
+    if (!this.delivering) this.scheduleDelivery(0)
+    else this.deliverAgain = true
+    await this.delivering
   }
 
   private async deliverLoop(): Promise<void> {
@@ -335,6 +340,7 @@ export class ChatRoom extends DurableObject<Env> {
         return
       }
       this.retryMs = RETRY_MIN_MS
+      if (this.dirty.size > 0) await new Promise((r) => setTimeout(r, DELIVERY_DELAY_MS))
     } while (this.deliverAgain || this.dirty.size > 0)
   }
 
