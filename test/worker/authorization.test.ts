@@ -100,6 +100,11 @@ const RULES: Record<string, Rule> = {
     request: (w) => ({ path: `/api/admin/users/${w.target.id}`, body: { lastName: 'Edited' } }),
   },
   'GET /api/admin/conversations': { admin: true, ok: 200, request: () => ({ path: '/api/admin/conversations' }) },
+  'GET /api/admin/conversations/:roomId': {
+    admin: true,
+    ok: 200,
+    request: async (w) => ({ path: `/api/admin/conversations/${await roomIdOf(w)}` }),
+  },
   'GET /api/admin/conversations/:roomId/messages': {
     admin: true,
     ok: 200,

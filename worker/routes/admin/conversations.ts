@@ -4,7 +4,7 @@ import { count, desc, eq } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { auditStatement } from '../../db/audit.ts'
 import { rooms } from '../../db/schema.ts'
-import type { AppEnv } from '../../env.ts'
+import type { AppEnv, Db } from '../../env.ts'
 import { parseCursor, parseLimit, parsePage } from '../../http/params.ts'
 import { Problem } from '../../http/problem.ts'
 import { roomById } from '../../rooms/room-key.ts'
@@ -24,23 +24,20 @@ export const adminConversations = new Hono<AppEnv>()
       db.select({ n: count() }).from(rooms).all(),
     ])
     return c.json({
-      conversations: rows.map((r) => ({
-        roomId: r.id,
-        members: [r.memberA, r.memberB],
-        messageCount: r.messageCount,
-        lastActivityAt: r.lastActivityAt,
-      })),
+      conversations: rows.map(toSummary),
       total: total?.n ?? 0,
     })
+  })
+
+  .get('/:roomId', async (c) => {
+    const row = await findRoom(c.var.db, c.req.param('roomId'))
+    return c.json({ conversation: toSummary(row) })
   })
 
   .get('/:roomId/messages', async (c) => {
     const roomId = c.req.param('roomId')
     const db = c.var.db
-    const row = /^[0-9a-f]{64}$/.test(roomId)
-      ? await db.select().from(rooms).where(eq(rooms.id, roomId)).get()
-      : undefined
-    if (!row) throw new Problem(404, 'conversation-not-found', 'There is no conversation with that id.')
+    await findRoom(db, roomId)
     const before = parseCursor(c.req.query('before'), 'before')
     const limit = parseLimit(c.req.query('limit'))
     const room = roomById(c.env, roomId)
@@ -58,3 +55,22 @@ export const adminConversations = new Hono<AppEnv>()
     ])
     return c.json(page)
   })
+
+type RoomRow = typeof rooms.$inferSelect
+
+function toSummary(r: RoomRow) {
+  return {
+    roomId: r.id,
+    members: [r.memberA, r.memberB],
+    messageCount: r.messageCount,
+    lastActivityAt: r.lastActivityAt,
+  }
+}
+
+async function findRoom(db: Db, roomId: string): Promise<RoomRow> {
+  const row = /^[0-9a-f]{64}$/.test(roomId)
+    ? await db.select().from(rooms).where(eq(rooms.id, roomId)).get()
+    : undefined
+  if (!row) throw new Problem(404, 'conversation-not-found', 'There is no conversation with that id.')
+  return row
+}

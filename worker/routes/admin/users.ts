@@ -117,16 +117,21 @@ export const adminUsers = new Hono<AppEnv>()
       if (Object.keys(flags).length > 0) statements.push(db.update(users).set(flags).where(eq(users.id, target.id)))
       const deactivated = target.isActive && patch.isActive === false
       if (deactivated) statements.push(revokeOtherSessionsStatement(db, target.id))
-      statements.push(
-        auditStatement(db, {
-          actorId: actor.id,
-          action: 'user.update',
-          targetType: 'user',
-          targetId: target.id,
-          changes,
-        }),
-      )
-      await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]])
+      // A write that changes nothing is not an admin action worth recording.
+      if (Object.keys(changes).length > 0) {
+        statements.push(
+          auditStatement(db, {
+            actorId: actor.id,
+            action: 'user.update',
+            targetType: 'user',
+            targetId: target.id,
+            changes,
+          }),
+        )
+      }
+      if (statements.length > 0) {
+        await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]])
+      }
       // Every session and socket of a deactivated user ends now, not at their next request.
       if (deactivated) await endSessions(c.env, target.id, null)
       const updated = (await findUser(db, target.id))!
