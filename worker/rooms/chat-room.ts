@@ -441,13 +441,15 @@ export class ChatRoom extends DurableObject<Env> {
     )
   }
 
-  /** One alarm serves both jobs: outbox retries and the batched D1 flush. */
-  private armAlarm(delayMs?: number): void {
-    const pendingDelivery = this.dirty.size > 0
-    const pendingActivity = this.lastSeq > this.flushedSeq
-    if (!pendingDelivery && !pendingActivity) return
-    const delay = delayMs ?? (pendingDelivery ? this.retryMs : ACTIVITY_FLUSH_MS)
-    void this.setAlarmNoLaterThan(Date.now() + delay)
+  /**
+   * One alarm serves both jobs: the batched D1 flush, and a safety net for deliveries
+   * (after eviction, or a failed call, which passes its backoff as `delayMs`). Normal
+   * deliveries run on their own timer, so under load the alarm still fires only every
+   * few seconds.
+   */
+  private armAlarm(delayMs = ACTIVITY_FLUSH_MS): void {
+    if (this.dirty.size === 0 && this.lastSeq <= this.flushedSeq) return
+    void this.setAlarmNoLaterThan(Date.now() + delayMs)
   }
 
   private async setAlarmNoLaterThan(at: number): Promise<void> {
