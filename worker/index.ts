@@ -47,11 +47,13 @@ app.route('/api/notifications', notifications)
 app.route('/api/push', push)
 app.route('/api/admin', admin)
 
-app.notFound((c) => {
+app.notFound(async (c) => {
   if (c.req.path.startsWith('/api/')) {
     return new Problem(404, 'not-found', `There is no ${c.req.method} ${c.req.path} route.`).toResponse()
   }
-  return c.env.ASSETS.fetch(c.req.raw)
+  // Asset responses have immutable headers; a copy takes the security headers.
+  const asset = await c.env.ASSETS.fetch(c.req.raw)
+  return new Response(asset.body, asset)
 })
 
 app.onError((err, c) => {

@@ -1,6 +1,7 @@
-// The route table (sign-in, register, chats, settings) under one Router.
+// The route table (sign-in, register, chats, settings, admin) under one Router.
 import { Route, Router } from '@solidjs/router'
 import { SignedInArea, SignedOutArea } from './guards.tsx'
+import { AdminRoutes } from './screens/admin/admin-routes.tsx'
 import { ChatsScreen } from './screens/chats/chats-screen.tsx'
 import { NotFoundScreen } from './screens/not-found-screen.tsx'
 import { SettingsScreen } from './screens/settings/settings-screen.tsx'
@@ -15,8 +16,9 @@ export function App() {
         <Route path="/register" component={RegisterScreen} />
       </Route>
       <Route component={SignedInArea}>
-        <Route path="/" component={ChatsScreen} />
+        <Route path={['/', '/c/:peerId']} component={ChatsScreen} />
         <Route path="/settings" component={SettingsScreen} />
+        <AdminRoutes />
       </Route>
       <Route path="*404" component={NotFoundScreen} />
     </Router>

@@ -16,6 +16,8 @@ import {
 declare module 'vitest' {
   interface ProvidedContext {
     baseUrl: string
+    /** The server's local state directory, for tools such as createsuperuser. */
+    persistTo: string
   }
 }
 
@@ -53,6 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error(`wrangler dev did not start; see artifacts/wrangler-browser.log (${String(err)})`)
   }
   project.provide('baseUrl', server.url)
+  project.provide('persistTo', persistTo)
   return async () => {
     await server.stop()
     await cleanUp()

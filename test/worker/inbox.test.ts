@@ -175,6 +175,21 @@ describe('notifications', () => {
     wb.close()
   })
 
+  it('notifies a recipient whose chat socket opened with viewing=false', async () => {
+    const { a, b } = await pair()
+    const hidden = await openSocket(`/api/conversations/${a.id}/ws?viewing=false`, b.cookie)
+    await hidden.nextOfType('ready')
+    const wa = await openChat(a.cookie, b.id)
+    await sendAndWait(wa, 'while hidden')
+    const page = await eventually(
+      () => notificationsOf(b.cookie),
+      (p) => p.notifications.length === 1,
+    )
+    expect(page.notifications.map((x) => x.seq)).toEqual([1])
+    wa.close()
+    hidden.close()
+  })
+
   it('pushes unread, notification and conversation frames live over the notifications socket', async () => {
     const { a, b } = await pair()
     const nb = await openSocket('/api/notifications/ws', b.cookie)

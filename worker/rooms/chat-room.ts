@@ -105,7 +105,10 @@ export class ChatRoom extends DurableObject<Env> {
     if (members.length !== 2 || !peer) return new Response('Missing room headers', { status: 400 })
     this.ensureMembers(members[0]!, members[1]!)
     if (!this.isMember(userId)) return new Response('Not a member of this conversation', { status: 403 })
-    const afterParam = new URL(request.url).searchParams.get('after')
+    const params = new URL(request.url).searchParams
+    // A page that opens hidden can say so at once, so no message slips by un-notified.
+    const viewing = params.get('viewing') !== 'false'
+    const afterParam = params.get('after')
     const after = afterParam === null ? null : Number(afterParam)
 
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
@@ -113,7 +116,7 @@ export class ChatRoom extends DurableObject<Env> {
     // From here on nothing awaits: the socket joins the broadcast set only once its replay
     // is complete, so no live frame can overtake a replayed one.
     this.ctx.acceptWebSocket(server, [userId, sessionId])
-    server.serializeAttachment({ userId, sessionId, viewing: true } satisfies Attachment)
+    server.serializeAttachment({ userId, sessionId, viewing } satisfies Attachment)
     this.send(server, { type: 'ready', peer, lastSeq: this.lastSeq, readUpTo: this.readState() })
     for (const message of missed) this.send(server, { type: 'message', message })
     return new Response(null, { status: 101, webSocket: client })

@@ -1,6 +1,8 @@
 // The frame of every signed-in screen: skip link, top bar with navigation, main landmark.
 import { A } from '@solidjs/router'
-import type { JSX } from 'solid-js'
+import { type JSX, Show } from 'solid-js'
+import { NotificationsHub } from '../notifications/notifications-hub.tsx'
+import { UnreadBadge } from '../notifications/unread-badge.tsx'
 import { displayName, session } from '../session.ts'
 import { useKeepFocus } from './keep-focus.ts'
 import { Logo } from './logo.tsx'
@@ -33,7 +35,13 @@ export function AppShell(props: { children?: JSX.Element }) {
         <nav class="topnav" aria-label="Main">
           <A href="/" end class="topnav-link">
             Chats
+            <UnreadBadge />
           </A>
+          <Show when={session.user?.isStaff}>
+            <A href="/admin" class="topnav-link">
+              Admin
+            </A>
+          </Show>
           <A href="/settings" class="topnav-link">
             <span class="avatar" aria-hidden="true">
               {initial()}
@@ -45,6 +53,7 @@ export function AppShell(props: { children?: JSX.Element }) {
       <main ref={main} id="main" class="page" tabindex="-1">
         {props.children}
       </main>
+      <NotificationsHub />
     </div>
   )
 }

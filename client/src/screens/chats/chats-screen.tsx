@@ -1,19 +1,49 @@
-// Placeholder home ("Chats"); the conversation list replaces this screen.
-import { displayName, session } from '../../session.ts'
+// Chats: the conversation list beside the open conversation on wide screens; on phones one
+// or the other, with a way back. Serves both "/" and "/c/:peerId" without remounting.
+import { useParams } from '@solidjs/router'
+import { Show } from 'solid-js'
+import { knownPeer } from '../../chat/peers.ts'
+import { displayName } from '../../session.ts'
 import { usePageTitle } from '../../ui/page-title.ts'
+import { ConversationPane } from '../conversation/conversation-pane.tsx'
+import { ConversationList } from './conversation-list.tsx'
 
 export function ChatsScreen() {
-  usePageTitle(() => 'Chats')
+  const params = useParams<{ peerId?: string }>()
+  const peerId = () => params.peerId ?? null
+  // Opening a conversation from within the app moves focus into it; a page load does not.
+  const initialPeer = peerId()
+  let firstPane = true
+  const focusOnOpen = (id: string) => {
+    const focus = !(firstPane && id === initialPeer)
+    firstPane = false
+    return focus
+  }
+
+  usePageTitle(() => {
+    const id = peerId()
+    const peer = id ? knownPeer(id) : undefined
+    return peer ? displayName(peer) : 'Chats'
+  })
+
   return (
-    <div class="stack">
-      <h1 class="page-title">Chats</h1>
-      <section class="card empty-state" aria-label="Conversations">
-        <p>
-          Signed in as <strong>{session.user ? displayName(session.user) : ''}</strong>.
-        </p>
-        <p class="muted">Your conversations will appear here.</p>
-        <a href="/settings">Open settings</a>
-      </section>
+    <div class="chats" classList={{ 'chats-open': peerId() !== null }}>
+      <div class="chats-list-pane">
+        <ConversationList activePeer={peerId()} />
+      </div>
+      <div class="chats-conversation-pane">
+        <Show
+          when={peerId()}
+          keyed
+          fallback={
+            <div class="chats-placeholder">
+              <p class="muted">Choose a conversation, or start a new one.</p>
+            </div>
+          }
+        >
+          {(id) => <ConversationPane peerId={id} focusOnOpen={focusOnOpen(id)} />}
+        </Show>
+      </div>
     </div>
   )
 }

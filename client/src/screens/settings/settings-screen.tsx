@@ -1,5 +1,6 @@
 // Settings: profile, password, signed-in sessions and signing out.
 import { onMount } from 'solid-js'
+import { NotificationSettings } from '../../notifications/notification-toggle.tsx'
 import { usePageTitle } from '../../ui/page-title.ts'
 import { PasswordForm } from './password-form.tsx'
 import { ProfileForm } from './profile-form.tsx'
@@ -16,6 +17,7 @@ export function SettingsScreen() {
       <h1 class="page-title">Settings</h1>
       <ProfileForm />
       <PasswordForm onChanged={() => void sessions.refresh()} />
+      <NotificationSettings />
       <SessionsList state={sessions} />
       <SignOutSection />
     </div>

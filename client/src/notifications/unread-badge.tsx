@@ -1,0 +1,14 @@
+// The unread count on the Chats navigation link.
+import { Show } from 'solid-js'
+import { inbox } from './inbox-store.ts'
+
+export function UnreadBadge() {
+  return (
+    <Show when={inbox.unreadTotal > 0}>
+      <span class="nav-badge">
+        <span aria-hidden="true">{inbox.unreadTotal > 99 ? '99+' : inbox.unreadTotal}</span>
+        <span class="sr-only">, {inbox.unreadTotal} unread</span>
+      </span>
+    </Show>
+  )
+}

@@ -1,0 +1,56 @@
+// One row of the conversation list: who, the last message, when, and how many are unread.
+import { A } from '@solidjs/router'
+import { Show } from 'solid-js'
+import { cutCodePoints } from '../../../../protocol/text.ts'
+import { formatListStamp } from '../../chat/chat-time.ts'
+import type { ListEntry } from '../../notifications/inbox-store.ts'
+import { displayName, session } from '../../session.ts'
+import { Avatar } from './avatar.tsx'
+
+const PREVIEW_CHARS = 80
+
+export function ConversationListItem(props: { entry: ListEntry; active: boolean }) {
+  const name = () => displayName(props.entry.peer)
+  const last = () => props.entry.lastMessage
+  const mine = () => last()?.senderId === session.user?.id
+  // One line: newlines become spaces, and the cut never splits a character.
+  const preview = () => cutCodePoints((last()?.body ?? '').replace(/\s+/g, ' '), PREVIEW_CHARS)
+  return (
+    <li class="conv-row">
+      <A
+        href={`/c/${encodeURIComponent(props.entry.id)}`}
+        class="conv-item"
+        classList={{ 'conv-item-unread': props.entry.unread > 0 }}
+        data-peer={props.entry.id}
+      >
+        <Avatar name={name()} />
+        <span class="conv-main">
+          <span class="conv-top">
+            <span class="conv-name">{name()}</span>
+            <Show when={last()}>
+              {(message) => (
+                <time class="conv-time" datetime={message().sentAt}>
+                  {formatListStamp(message().sentAt)}
+                </time>
+              )}
+            </Show>
+          </span>
+          <span class="conv-bottom">
+            <span class="conv-preview">
+              <Show when={mine()}>
+                <span class="conv-you">You: </span>
+              </Show>
+              {preview()}
+            </span>
+            <Show when={props.entry.unread > 0}>
+              <span class="conv-unread">
+                <span aria-hidden="true">{props.entry.unread > 99 ? '99+' : props.entry.unread}</span>
+                <span class="sr-only">, {props.entry.unread} unread</span>
+              </span>
+            </Show>
+          </span>
+        </span>
+      </A>
+    </li>
+  )
+}

@@ -1,0 +1,100 @@
+// Writing a message: Enter sends, Shift+Enter starts a new line, a counter appears near the
+// 4,000-character limit, and typing tells the peer (at most every two seconds).
+import { createSignal, createUniqueId, onCleanup, onMount, Show } from 'solid-js'
+import { MAX_BODY_CHARS } from '../../../../protocol/frames.ts'
+import { codePointLength } from '../../../../protocol/text.ts'
+import type { ChatSession } from '../../chat/chat-session.ts'
+
+/** The counter shows from here on. */
+const COUNTER_FROM = MAX_BODY_CHARS - 500
+const MAX_ROWS_PX = 180
+
+const characters = (n: number) => `${n.toLocaleString()} ${n === 1 ? 'character' : 'characters'}`
+
+// Unsent drafts per conversation, for this page's life: switching away keeps what was typed.
+const drafts = new Map<string, string>()
+
+export function Composer(props: { chat: ChatSession; peerName: string; disabled: boolean; autofocus: boolean }) {
+  const id = `composer-${createUniqueId()}`
+  const [text, setText] = createSignal(drafts.get(props.chat.peerId) ?? '')
+  let area: HTMLTextAreaElement | undefined
+
+  const length = () => codePointLength(text().trim())
+  const over = () => length() > MAX_BODY_CHARS
+  const canSend = () => !props.disabled && length() > 0 && !over()
+
+  function growToContent(): void {
+    if (!area) return
+    // CSSOM writes are allowed by the CSP (style-src 'self'); style attributes in markup are not.
+    area.style.height = 'auto'
+    area.style.height = `${Math.min(area.scrollHeight, MAX_ROWS_PX)}px`
+  }
+
+  function send(): void {
+    if (!canSend()) return
+    props.chat.send(text().trim())
+    setText('')
+    drafts.delete(props.chat.peerId)
+    queueMicrotask(growToContent)
+  }
+
+  onMount(() => {
+    growToContent()
+    if (props.autofocus) area?.focus()
+  })
+  onCleanup(() => {
+    if (text().trim() === '') drafts.delete(props.chat.peerId)
+    else drafts.set(props.chat.peerId, text())
+  })
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(event) => {
+        event.preventDefault()
+        send()
+      }}
+    >
+      <label for={id} class="sr-only">
+        Message {props.peerName}
+      </label>
+      <textarea
+        ref={area}
+        id={id}
+        class="composer-input"
+        rows={1}
+        placeholder={`Message ${props.peerName}`}
+        enterkeyhint="send"
+        aria-describedby={length() >= COUNTER_FROM ? `${id}-count` : undefined}
+        aria-invalid={over() ? 'true' : undefined}
+        value={text()}
+        onInput={(event) => {
+          const value = event.currentTarget.value
+          setText(value)
+          growToContent()
+          if (value.trim() !== '') props.chat.typing()
+        }}
+        onKeyDown={(event) => {
+          // Enter sends; Shift+Enter is a new line; an IME composing text keeps its Enter.
+          if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+            event.preventDefault()
+            send()
+          }
+        }}
+      />
+      <Show when={length() >= COUNTER_FROM}>
+        <span id={`${id}-count`} class="composer-count" classList={{ 'composer-count-over': over() }}>
+          {over()
+            ? `${characters(length() - MAX_BODY_CHARS)} over the limit of ${MAX_BODY_CHARS.toLocaleString()}`
+            : `${characters(MAX_BODY_CHARS - length())} left`}
+        </span>
+      </Show>
+      <button type="submit" class="composer-send" aria-disabled={canSend() ? undefined : 'true'}>
+        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+          <path d="M3.4 20.4 21 12 3.4 3.6l.1 6.5L15 12l-11.5 1.9z" fill="currentColor" />
+        </svg>
+        <span class="sr-only">Send</span>
+      </button>
+    </form>
+  )
+}

@@ -1,0 +1,70 @@
+// An open conversation: header, connection state, the message log and the composer, wired
+// to the conversation's chat session for as long as it is on screen.
+import { createMemo, createUniqueId, onCleanup, onMount, Show } from 'solid-js'
+import { acquireChat } from '../../chat/chat-session.ts'
+import { knownPeer } from '../../chat/peers.ts'
+import { openPeer, setOpenPeer } from '../../notifications/open-conversation.ts'
+import { closeSystemNotifications } from '../../notifications/system-notification.ts'
+import { dismissToastsFor } from '../../notifications/toast-store.ts'
+import { displayName, session } from '../../session.ts'
+import { Composer } from './composer.tsx'
+import { ConnectionStatus } from './connection-status.tsx'
+import { ConversationHeader } from './conversation-header.tsx'
+import { MessageLog } from './message-log.tsx'
+
+const WIDE = '(min-width: 900px)'
+
+export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }) {
+  const me = session.user!.id
+  const { session: chat, release } = acquireChat(me, props.peerId)
+  const state = chat.store.state
+  let heading: HTMLHeadingElement | undefined
+  const headingId = `conv-title-${createUniqueId()}`
+
+  const peer = () => state.peer ?? knownPeer(props.peerId) ?? null
+  const name = createMemo(() => {
+    const p = peer()
+    return p ? displayName(p) : 'Conversation'
+  })
+  const queued = () => state.messages.reduce((n, m) => (m.seq === null && m.status !== 'failed' ? n + 1 : n), 0)
+  const wide = window.matchMedia(WIDE).matches
+
+  setOpenPeer(props.peerId)
+  chat.setOnScreen(true)
+  dismissToastsFor(props.peerId)
+  void closeSystemNotifications(props.peerId)
+
+  onMount(() => {
+    // On phones the list this came from is gone: the heading says where the person is now.
+    if (props.focusOnOpen && !wide) heading?.focus()
+  })
+  onCleanup(() => {
+    if (openPeer() === props.peerId) setOpenPeer(null)
+    release()
+  })
+
+  return (
+    <section class="conversation" aria-labelledby={headingId}>
+      <ConversationHeader
+        name={name()}
+        email={peer()?.email ?? null}
+        typing={state.peerTyping}
+        headingId={headingId}
+        headingRef={(el) => {
+          heading = el
+        }}
+      />
+      <Show when={state.fatal}>
+        <div class="conversation-problem" role="alert">
+          <p>{state.fatal}</p>
+          <a href="/">Back to your chats</a>
+        </div>
+      </Show>
+      <ConnectionStatus socket={chat.socket} ready={state.ready} queued={queued()} />
+      <Show when={!state.fatal}>
+        <MessageLog chat={chat} me={me} peerName={name()} />
+        <Composer chat={chat} peerName={name()} disabled={false} autofocus={props.focusOnOpen && wide} />
+      </Show>
+    </section>
+  )
+}
