@@ -5,6 +5,7 @@ import type { UserInbox } from '../../worker/inbox/user-inbox.ts'
 import { roomFor } from '../../worker/rooms/room-key.ts'
 import { call, signUp } from './helpers/http.ts'
 import { type Frame, openChat, openSocket, type TestSocket } from './helpers/socket.ts'
+import { eventually } from './helpers/wait.ts'
 
 let n = 0
 const cid = () => `i-${++n}-${crypto.randomUUID().slice(0, 8)}`
@@ -30,16 +31,6 @@ async function notificationsOf(cookie: string, q = '') {
   const res = await call(`/api/notifications${q}`, { cookie })
   expect(res.status).toBe(200)
   return (await res.json()) as { notifications: Frame[]; unreadTotal: number }
-}
-
-/** Waits until a condition on the server holds (delivery to inboxes is asynchronous). */
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await read()
-    if (ok(v) || Date.now() > deadline) return v
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 describe('conversation list', () => {

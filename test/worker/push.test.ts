@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { inboxOf } from '../../worker/inbox/inbox-key.ts'
 import { call, problemOf, signUp } from './helpers/http.ts'
 import { openChat, openSocket } from './helpers/socket.ts'
+import { eventually } from './helpers/wait.ts'
 
 const PUSH = 'https://push.parley.test'
 
@@ -21,15 +22,6 @@ async function received(
 ): Promise<{ payload: Record<string, unknown>; urgency: string; ttl: string }[]> {
   const id = sub.endpoint.split('/').pop()
   return (await (await fetch(`${PUSH}/received/${id}`)).json()) as never
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await read()
-    if (ok(v) || Date.now() > deadline) return v
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 describe('web push', () => {

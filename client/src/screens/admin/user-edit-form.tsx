@@ -4,9 +4,9 @@ import { createSignal, Show } from 'solid-js'
 import { type AdminUser, type AdminUserPatch, updateUser } from '../../admin/admin-api.ts'
 import { session } from '../../session.ts'
 import { Button } from '../../ui/button.tsx'
-import { Field } from '../../ui/field.tsx'
 import { FormError } from '../../ui/form-error.tsx'
 import { createFormState } from '../../ui/form-state.ts'
+import { NameFields } from '../../ui/name-fields.tsx'
 import { StatusMessage } from '../../ui/status-message.tsx'
 import { checkName } from '../../validation.ts'
 import { ConfirmDialog } from './confirm-dialog.tsx'
@@ -84,30 +84,17 @@ export function UserEditForm(props: { user: AdminUser; onSaved: (user: AdminUser
         <fieldset class="plain-fieldset" disabled={!mayEdit()}>
           <legend class="visually-hidden">Account details</legend>
           <div class="form">
-            <div class="field-row">
-              <Field
-                label="First name"
-                name="firstName"
-                autocomplete="off"
-                value={firstName()}
-                onInput={(value) => {
-                  setFirstName(value)
-                  form.clearError('firstName')
-                }}
-                error={form.errors().firstName}
-              />
-              <Field
-                label="Last name"
-                name="lastName"
-                autocomplete="off"
-                value={lastName()}
-                onInput={(value) => {
-                  setLastName(value)
-                  form.clearError('lastName')
-                }}
-                error={form.errors().lastName}
-              />
-            </div>
+            <NameFields
+              firstName={firstName()}
+              lastName={lastName()}
+              onInput={(field, value) => {
+                if (field === 'firstName') setFirstName(value)
+                else setLastName(value)
+                form.clearError(field)
+              }}
+              errors={form.errors()}
+              ownName={false}
+            />
             <ToggleField
               label="Active"
               name="isActive"

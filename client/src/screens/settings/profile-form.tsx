@@ -3,9 +3,9 @@ import { createSignal } from 'solid-js'
 import { updateProfile } from '../../accounts.ts'
 import { session, setSignedIn } from '../../session.ts'
 import { Button } from '../../ui/button.tsx'
-import { Field } from '../../ui/field.tsx'
 import { FormError } from '../../ui/form-error.tsx'
 import { createFormState } from '../../ui/form-state.ts'
+import { NameFields } from '../../ui/name-fields.tsx'
 import { StatusMessage } from '../../ui/status-message.tsx'
 import { checkName } from '../../validation.ts'
 
@@ -44,30 +44,17 @@ export function ProfileForm() {
       </dl>
       <form ref={formEl} class="form" onSubmit={onSubmit} novalidate>
         <FormError message={form.banner()} more={form.more()} />
-        <div class="field-row">
-          <Field
-            label="First name"
-            name="firstName"
-            autocomplete="given-name"
-            value={firstName()}
-            onInput={(value) => {
-              setFirstName(value)
-              form.clearError('firstName')
-            }}
-            error={form.errors().firstName}
-          />
-          <Field
-            label="Last name"
-            name="lastName"
-            autocomplete="family-name"
-            value={lastName()}
-            onInput={(value) => {
-              setLastName(value)
-              form.clearError('lastName')
-            }}
-            error={form.errors().lastName}
-          />
-        </div>
+        <NameFields
+          firstName={firstName()}
+          lastName={lastName()}
+          onInput={(field, value) => {
+            if (field === 'firstName') setFirstName(value)
+            else setLastName(value)
+            form.clearError(field)
+          }}
+          errors={form.errors()}
+          ownName={true}
+        />
         <div class="form-actions">
           <Button type="submit" variant="primary" pending={form.pending()} pendingLabel="Saving…">
             Save name
