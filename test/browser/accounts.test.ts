@@ -1,40 +1,10 @@
-// Account journeys in Chromium: register, sign in and out, profile, password, sessions.
-import type { Browser } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import type { ProblemBody } from '../../protocol/api.ts'
 import { createAccount, freshCredentials, signInWithForm, signUpInContext } from './helpers/accounts.ts'
-import {
-  describeViolations,
-  launchBrowser,
-  newPerson,
-  type Person,
-  screenshotWidths,
-  seriousA11yViolations,
-} from './helpers/browser.ts'
+import { describeViolations, screenshotWidths, seriousA11yViolations, usePeople } from './helpers/browser.ts'
 
 const baseUrl = inject('baseUrl')
-let browser: Browser
-const people: Person[] = []
-
-async function person(options?: Parameters<typeof newPerson>[2]): Promise<Person> {
-  const p = await newPerson(browser, baseUrl, options)
-  people.push(p)
-  return p
-}
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-
-afterEach(() => {
-  const problems = people.flatMap((p) => p.problems.splice(0))
-  expect(problems, problems.join('\n')).toEqual([])
-})
-
-afterAll(async () => {
-  for (const p of people) await p.context.close()
-  await browser?.close()
-})
+const { person } = usePeople(baseUrl)
 
 describe('registering and signing in', () => {
   it('lands a newly registered person on their chats, signed in', async () => {

@@ -1,31 +1,24 @@
 // The admin panel in Chromium: staff-only access, finding and (de)activating a user while
 // their tab is open, stored messages as ciphertext, activity, the audit log, phones, axe.
 import { randomUUID } from 'node:crypto'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
 import type { ProblemBody } from '../../protocol/api.ts'
 import { type Credentials, createAccount, signInWithForm, signUpInContext } from './helpers/accounts.ts'
 import {
   describeViolations,
-  launchBrowser,
-  newPerson,
+  type newPerson,
   type Person,
   screenshotWidths,
   seriousA11yViolations,
+  usePeople,
 } from './helpers/browser.ts'
 import { openNodeChat, sessionCookie } from './helpers/node-chat.ts'
 import { createSuperuser } from './helpers/staff.ts'
 
 const baseUrl = inject('baseUrl')
 const persistTo = inject('persistTo')
-let browser: Browser
-const people: Person[] = []
-
-async function person(options?: Parameters<typeof newPerson>[2]): Promise<Person> {
-  const p = await newPerson(browser, baseUrl, options)
-  people.push(p)
-  return p
-}
+const { person } = usePeople(baseUrl)
 
 // One superuser for the whole file: createsuperuser runs wrangler, which takes seconds.
 let superuser: Credentials
@@ -63,18 +56,7 @@ async function roomCounted(staff: Person, memberId: string, count: number): Prom
 }
 
 beforeAll(async () => {
-  browser = await launchBrowser()
   superuser = await createSuperuser(baseUrl, persistTo)
-})
-
-afterEach(() => {
-  const problems = people.flatMap((p) => p.problems.splice(0))
-  expect(problems, problems.join('\n')).toEqual([])
-})
-
-afterAll(async () => {
-  for (const p of people) await p.context.close()
-  await browser?.close()
 })
 
 describe('who may enter', () => {

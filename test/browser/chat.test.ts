@@ -1,15 +1,14 @@
 // Chat journeys in Chromium, two browser contexts as two people: finding each other,
 // messages both ways, read ticks, typing, going offline and coming back, long histories.
-import type { Browser, WebSocket as PageSocket } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { WebSocket as PageSocket } from 'playwright-core'
+import { describe, expect, inject, it } from 'vitest'
 import type { Message } from '../../protocol/api.ts'
 import {
   describeViolations,
-  launchBrowser,
-  newPerson,
-  type Person,
+  type newPerson,
   screenshotWidths,
   seriousA11yViolations,
+  usePeople,
 } from './helpers/browser.ts'
 import {
   composer,
@@ -27,14 +26,7 @@ import { openNodeChat, sessionCookie } from './helpers/node-chat.ts'
 import { createSuperuser } from './helpers/staff.ts'
 
 const baseUrl = inject('baseUrl')
-let browser: Browser
-const people: Person[] = []
-
-async function person(options?: Parameters<typeof newPerson>[2]): Promise<Person> {
-  const p = await newPerson(browser, baseUrl, options)
-  people.push(p)
-  return p
-}
+const { person } = usePeople(baseUrl)
 
 /** Two signed-in people with the same unique last name, each on their chats screen. */
 async function pair(options?: Parameters<typeof newPerson>[2]) {
@@ -53,20 +45,6 @@ async function talking(options?: Parameters<typeof newPerson>[2]) {
   await Promise.all([conversationReady(p.a.page, p.bob.name), conversationReady(p.b.page, p.ada.name)])
   return p
 }
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-
-afterEach(() => {
-  const problems = people.flatMap((p) => p.problems.splice(0))
-  expect(problems, problems.join('\n')).toEqual([])
-})
-
-afterAll(async () => {
-  for (const p of people) await p.context.close()
-  await browser?.close()
-})
 
 describe('talking to someone', () => {
   it('lets two newly registered people find each other by name and exchange messages both ways', async () => {

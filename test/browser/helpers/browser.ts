@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { ROOT } from '../../../scripts/lib/dev-server.ts'
 
 export const SCREENSHOT_DIR = join(ROOT, 'artifacts', 'screenshots')
@@ -101,4 +102,31 @@ export function describeViolations(violations: AxeViolation[]): string {
   return violations
     .map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.map((n) => `  at ${JSON.stringify(n.target)}`).join('\n')}`)
     .join('\n')
+}
+
+/**
+ * One Chromium per test file and a context per person: registers the hooks that launch it,
+ * fail a test on any page error or CSP refusal its people saw, and close everything.
+ */
+export function usePeople(baseUrl: string) {
+  let browser: Browser | undefined
+  const people: Person[] = []
+  beforeAll(async () => {
+    browser = await launchBrowser()
+  })
+  afterEach(() => {
+    const problems = people.flatMap((p) => p.problems.splice(0))
+    expect(problems, problems.join('\n')).toEqual([])
+  })
+  afterAll(async () => {
+    for (const p of people) await p.context.close()
+    await browser?.close()
+  })
+  return {
+    async person(options?: Parameters<typeof newPerson>[2]): Promise<Person> {
+      const p = await newPerson(browser!, baseUrl, options)
+      people.push(p)
+      return p
+    },
+  }
 }
