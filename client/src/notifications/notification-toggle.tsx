@@ -56,7 +56,7 @@ export function NotificationSettings() {
       <div class="switch-row">
         <input
           id={id}
-          class="switch"
+          class="toggle-input"
           type="checkbox"
           role="switch"
           checked={notificationsEnabled()}

@@ -23,7 +23,7 @@ export function Toasts() {
             </A>
             <button type="button" class="toast-close" onClick={() => dismissToast(toast.id)}>
               <span aria-hidden="true">×</span>
-              <span class="sr-only">Dismiss message from {toast.title}</span>
+              <span class="visually-hidden">Dismiss message from {toast.title}</span>
             </button>
           </div>
         )}

@@ -7,7 +7,7 @@ export function UnreadBadge() {
     <Show when={inbox.unreadTotal > 0}>
       <span class="nav-badge">
         <span aria-hidden="true">{inbox.unreadTotal > 99 ? '99+' : inbox.unreadTotal}</span>
-        <span class="sr-only">, {inbox.unreadTotal} unread</span>
+        <span class="visually-hidden">, {inbox.unreadTotal} unread</span>
       </span>
     </Show>
   )

@@ -45,7 +45,7 @@ export function ConversationListItem(props: { entry: ListEntry; active: boolean 
             <Show when={props.entry.unread > 0}>
               <span class="conv-unread">
                 <span aria-hidden="true">{props.entry.unread > 99 ? '99+' : props.entry.unread}</span>
-                <span class="sr-only">, {props.entry.unread} unread</span>
+                <span class="visually-hidden">, {props.entry.unread} unread</span>
               </span>
             </Show>
           </span>

@@ -100,7 +100,7 @@ export function NewConversation(props: { onClose: () => void }) {
           {problem()}
         </p>
       </Show>
-      <p class="sr-only" role="status">
+      <p class="visually-hidden" role="status">
         {results() === null ? '' : `${results()!.length} ${results()!.length === 1 ? 'person' : 'people'} found`}
       </p>
       <Show when={results()}>

@@ -55,7 +55,7 @@ export function Composer(props: { chat: ChatSession; peerName: string; disabled:
         send()
       }}
     >
-      <label for={id} class="sr-only">
+      <label for={id} class="visually-hidden">
         Message {props.peerName}
       </label>
       <textarea
@@ -93,7 +93,7 @@ export function Composer(props: { chat: ChatSession; peerName: string; disabled:
         <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
           <path d="M3.4 20.4 21 12 3.4 3.6l.1 6.5L15 12l-11.5 1.9z" fill="currentColor" />
         </svg>
-        <span class="sr-only">Send</span>
+        <span class="visually-hidden">Send</span>
       </button>
     </form>
   )

@@ -17,7 +17,7 @@ export function ConversationHeader(props: {
         <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
           <path d="M15 5l-7 7 7 7" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
         </svg>
-        <span class="sr-only">Back to chats</span>
+        <span class="visually-hidden">Back to chats</span>
       </A>
       <Avatar name={props.name} size="large" />
       <div class="conv-header-text">

@@ -54,7 +54,7 @@ function Ticks(props: { state: DeliveryState }) {
         </Match>
       </Switch>
       {/* One text node that changes in place: the log announces additions, not this. */}
-      <span class="sr-only">{LABEL[props.state]}</span>
+      <span class="visually-hidden">{LABEL[props.state]}</span>
     </span>
   )
 }
@@ -82,7 +82,7 @@ export function MessageRow(props: MessageRowProps) {
       data-client-id={m.clientId}
     >
       <div class="msg-bubble">
-        <span class="sr-only">{props.mine ? 'You' : props.senderName}: </span>
+        <span class="visually-hidden">{props.mine ? 'You' : props.senderName}: </span>
         <p class="msg-body">{m.body}</p>
         <span class="msg-meta">
           <time datetime={m.sentAt}>{formatClock(m.sentAt)}</time>
