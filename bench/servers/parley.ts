@@ -97,6 +97,9 @@ export class ParleyServer {
       port: this.port,
       persistTo: this.persistTo,
       vars: BENCH_VARS,
+      ...(process.env.PARLEY_BENCH_INSPECTOR_PORT
+        ? { inspectorPort: Number(process.env.PARLEY_BENCH_INSPECTOR_PORT) }
+        : {}),
       log: (line) => this.scan(line),
     })
   }

@@ -32,6 +32,9 @@ export async function startRelayWorker(port: number, persistTo: string, logPath:
     cwd: join(ROOT, 'bench/reference/relay-worker'),
     port,
     persistTo,
+    ...(process.env.PARLEY_BENCH_RELAY_INSPECTOR_PORT
+      ? { inspectorPort: Number(process.env.PARLEY_BENCH_RELAY_INSPECTOR_PORT) }
+      : {}),
     log: (line) => log.write(`${line}\n`),
   }).catch((err: unknown) => {
     log.end()

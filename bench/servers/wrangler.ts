@@ -12,6 +12,7 @@ export interface WranglerOptions {
   port: number
   persistTo: string
   vars?: Record<string, string>
+  inspectorPort?: number
   log: (line: string) => void
 }
 
@@ -27,10 +28,14 @@ export async function startWrangler(opts: WranglerOptions): Promise<WranglerServ
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--persist-to', opts.persistTo]
   args.push('--show-interactive-dev-session=false')
   if (opts.config) args.push('--config', opts.config)
+  // Profiling: PARLEY_BENCH_INSPECTOR_PORT opens Parley's inspector (bench/profile.ts attaches to it).
+  if (opts.inspectorPort) args.push('--inspector-port', String(opts.inspectorPort))
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('--var', `${k}:${v}`)
   const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
     cwd: opts.cwd,
-    env: QUIET_ENV,
+    // Local observability (a trace per invocation, written to a SQLite store) and the local
+    // explorer are dev-time tools: off for every target, so the bench measures the Worker.
+    env: { ...QUIET_ENV, X_LOCAL_OBSERVABILITY: 'false', X_LOCAL_EXPLORER: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })

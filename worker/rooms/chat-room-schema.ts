@@ -20,6 +20,9 @@ const MIGRATIONS: string[] = [
    -- Per member, the highest seq whose notification their inbox has acknowledged.
    create table delivered (user_id text primary key, notified_seq integer not null);
    create table notices (id integer primary key autoincrement, kind text not null, staff_id text not null, at text not null);`,
+  // The outbox moved to memory plus the alarm (see ChatRoom): no table write per delivery.
+  `drop table dirty;
+   drop table delivered;`,
 ]
 
 export function migrate(sql: SqlStorage): void {

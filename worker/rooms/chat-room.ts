@@ -26,6 +26,14 @@ interface Attachment {
   viewing: boolean
 }
 
+/** A send frame accepted from a socket, waiting for the next group commit. */
+interface PendingSend {
+  ws: WebSocket
+  senderId: string
+  clientId: string
+  body: string
+}
+
 interface MessageRow extends Record<string, SqlStorageValue> {
   seq: number
   client_id: string
@@ -54,8 +62,12 @@ export const ROOM_HEADERS = {
   peer: 'x-parley-peer',
 } as const
 
-/** A member's inbox hears of a room's changes at most this often (see scheduleDelivery). */
+/** A change reaches the members' inboxes this long after it, so a burst travels as one snapshot. */
 const DELIVERY_DELAY_MS = 100
+/** While changes keep coming, each inbox hears of the room at most this often (see scheduleDelivery). */
+const DELIVERY_INTERVAL_MS = 500
+/** Sends committed together at most: one storage commit per batch, not per message. */
+const MAX_SEND_BATCH = 64
 /** Counters reach D1 at most this often: never a D1 write per message. */
 const ACTIVITY_FLUSH_MS = 5_000
 const RETRY_MIN_MS = 1_000
@@ -71,15 +83,24 @@ export class ChatRoom extends DurableObject<Env> {
   private lastSeq = 0
   private readonly readUpTo = new Map<string, number>()
   // Caches of durable state, rebuilt by load(): the hot path reads memory, not SQLite.
-  private readonly dirty = new Set<string>()
   private readonly unread = new Map<string, number>()
-  private readonly notifiedSeq = new Map<string, number>()
   private flushedSeq = 0
-  private readonly gates = new WeakMap<WebSocket, FloodGate>()
+  private alarmAt: number | null = null
+  // The outbox, in memory: members whose inbox has not heard the latest state. It needs no
+  // table of its own: every change also sets the alarm in the same commit, and a room that
+  // wakes (after eviction or a crash) redelivers to both members, which inboxes ignore when
+  // they already have that version.
+  private readonly dirty = new Set<string>()
+  /** Per member, the seq up to which owed notifications were looked for and delivered. */
+  private readonly notifiedSeq = new Map<string, number>()
   private delivering: Promise<void> | null = null
   private deliverAgain = false
+  private lastDeliveryAt = 0
   private retryMs = RETRY_MIN_MS
-  private alarmAt: number | null = null
+  // Group commit: sends wait here for one turn of the event loop, then commit together.
+  private pending: PendingSend[] = []
+  private committing = false
+  private readonly gates = new WeakMap<WebSocket, FloodGate>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -87,6 +108,7 @@ export class ChatRoom extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql)
       this.load()
+      this.alarmAt = await ctx.storage.getAlarm()
     })
     // Answered by the runtime itself, so idle rooms stay hibernated.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
@@ -221,6 +243,7 @@ export class ChatRoom extends DurableObject<Env> {
   override async webSocketError(): Promise<void> {}
 
   override async alarm(): Promise<void> {
+    // The runtime deletes the alarm that fired unless the handler sets another.
     this.alarmAt = null
     await this.deliver()
     await this.flushActivity()
@@ -229,42 +252,74 @@ export class ChatRoom extends DurableObject<Env> {
 
   // ---- one method per frame ----
 
-  private async onSend(ws: WebSocket, att: Attachment, clientId: string, body: string): Promise<void> {
-    const existing = this.findByClientId(att.userId, clientId)
-    if (existing)
-      return this.send(ws, { type: 'message', message: await this.toMessage(await this.keyring(), existing) })
-    const token = await encryptText(await this.keyring(), body)
-    const recipient = this.peerOf(att.userId)
+  /** Queues the send for the next group commit; nothing is acknowledged before it is durable. */
+  private onSend(ws: WebSocket, att: Attachment, clientId: string, body: string): void {
+    this.pending.push({ ws, senderId: att.userId, clientId, body })
+    if (this.committing) return
+    this.committing = true
+    // One turn of the event loop lets frames that already arrived join this commit; under
+    // light load that costs a fraction of a millisecond.
+    setTimeout(() => void this.commitPending(), 0)
+  }
+
+  private async commitPending(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_SEND_BATCH)
+        const keys = await this.keyring()
+        const tokens = await Promise.all(batch.map((send) => encryptText(keys, send.body)))
+        await this.storeBatch(batch, tokens, keys)
+      }
+    } catch (err) {
+      // Storage or the keyring failed: nothing of the batch was acknowledged, and the
+      // clients resend with the same clientIds once the socket closes.
+      console.error('chat room: sends could not be stored', err)
+      for (const ws of this.ctx.getWebSockets()) ws.close(1011, 'could not store messages')
+      this.pending = []
+    } finally {
+      this.committing = false
+    }
+  }
+
+  /**
+   * Inserts the batch in one synchronous block, so it commits as one transaction, then
+   * broadcasts; the runtime holds the frames until the commit is durable (output gate).
+   */
+  private async storeBatch(batch: PendingSend[], tokens: string[], keys: FernetKeyring): Promise<void> {
+    const viewing = new Map(this.members!.map((m) => [m, this.isViewing(m)]))
+    const stored: Message[] = []
+    const retried: { ws: WebSocket; row: MessageRow }[] = []
     const sentAt = new Date().toISOString()
-    const seq = this.lastSeq + 1
-    // One statement per message; the unique (sender, clientId) index refuses a retry that
-    // was stored while we encrypted.
-    const inserted = this.ctx.storage.transactionSync(() => {
-      const rows = this.sql
+    batch.forEach((send, i) => {
+      const recipient = this.peerOf(send.senderId)
+      const seq = this.lastSeq + 1
+      const inserted = this.sql
         .exec(
           `insert into messages (seq, client_id, sender_id, body, sent_at, notify) values (?, ?, ?, ?, ?, ?)
            on conflict (sender_id, client_id) do nothing returning seq`,
           seq,
-          clientId,
-          att.userId,
-          token,
+          send.clientId,
+          send.senderId,
+          tokens[i]!,
           sentAt,
-          this.isViewing(recipient) ? 0 : 1,
+          viewing.get(recipient) ? 0 : 1,
         )
         .toArray()
-      if (rows.length > 0) this.markDirty()
-      return rows.length > 0
+      if (inserted.length === 0) {
+        // A retry of a stored message: echo the original to the retrying socket only.
+        retried.push({ ws: send.ws, row: this.findByClientId(send.senderId, send.clientId)! })
+        return
+      }
+      this.lastSeq = seq
+      this.unread.set(recipient, (this.unread.get(recipient) ?? 0) + 1)
+      stored.push({ seq, clientId: send.clientId, senderId: send.senderId, body: send.body, sentAt })
     })
-    if (!inserted) {
-      const dup = this.findByClientId(att.userId, clientId)!
-      return this.send(ws, { type: 'message', message: await this.toMessage(await this.keyring(), dup) })
+    if (stored.length > 0) {
+      this.afterChange()
+      for (const message of stored) this.broadcast({ type: 'message', message })
+      this.scheduleDelivery()
     }
-    this.lastSeq = seq
-    this.unread.set(recipient, (this.unread.get(recipient) ?? 0) + 1)
-    this.afterChange()
-    // The runtime holds these frames until the write above is durable (output gate).
-    this.broadcast({ type: 'message', message: { seq, clientId, senderId: att.userId, body, sentAt } })
-    this.scheduleDelivery()
+    for (const { ws, row } of retried) this.send(ws, { type: 'message', message: await this.toMessage(keys, row) })
   }
 
   private onRead(att: Attachment, upTo: number): void {
@@ -272,22 +327,20 @@ export class ChatRoom extends DurableObject<Env> {
     const current = this.readUpTo.get(att.userId) ?? 0
     if (target <= current) return
     const at = new Date().toISOString()
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec(
-        'insert into read_state (user_id, up_to, at) values (?, ?, ?) on conflict (user_id) do update set up_to = excluded.up_to, at = excluded.at',
-        att.userId,
-        target,
-        at,
-      )
-      this.sql.exec(
-        'update messages set read_at = ? where seq > ? and seq <= ? and sender_id != ? and read_at is null',
-        at,
-        current,
-        target,
-        att.userId,
-      )
-      this.markDirty()
-    })
+    // Synchronous statements: they commit together, with the alarm set by afterChange().
+    this.sql.exec(
+      'insert into read_state (user_id, up_to, at) values (?, ?, ?) on conflict (user_id) do update set up_to = excluded.up_to, at = excluded.at',
+      att.userId,
+      target,
+      at,
+    )
+    this.sql.exec(
+      'update messages set read_at = ? where seq > ? and seq <= ? and sender_id != ? and read_at is null',
+      at,
+      current,
+      target,
+      att.userId,
+    )
     this.readUpTo.set(att.userId, target)
     this.unread.set(att.userId, this.countUnread(att.userId))
     this.afterChange()
@@ -308,15 +361,18 @@ export class ChatRoom extends DurableObject<Env> {
   // ---- delivery to the members' inboxes (outbox) ----
 
   /**
-   * Deliveries start a short moment after a change, so a burst of messages reaches the
-   * inboxes as one snapshot: the lists lag by at most that moment, the sockets not at all.
+   * Deliveries start a short moment after a change, and while changes keep coming at most
+   * every DELIVERY_INTERVAL_MS, so a busy conversation reaches the inboxes as a few
+   * snapshots rather than one per message: lists and notifications lag by at most that
+   * interval, the chat sockets not at all.
    */
   private scheduleDelivery(delayMs = DELIVERY_DELAY_MS): void {
     if (this.delivering) {
       this.deliverAgain = true
       return
     }
-    this.delivering = new Promise<void>((resolve) => setTimeout(resolve, delayMs))
+    const wait = Math.max(delayMs, this.lastDeliveryAt + DELIVERY_INTERVAL_MS - Date.now())
+    this.delivering = new Promise<void>((resolve) => setTimeout(resolve, wait))
       .then(() => this.deliverLoop())
       .finally(() => {
         this.delivering = null
@@ -326,8 +382,10 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** The alarm's path: deliver now, or join the delivery already under way. */
   private async deliver(): Promise<void> {
-    if (!this.delivering) this.scheduleDelivery(0)
-    else this.deliverAgain = true
+    if (!this.delivering) {
+      this.lastDeliveryAt = 0
+      this.scheduleDelivery(0)
+    } else this.deliverAgain = true
     await this.delivering
   }
 
@@ -335,6 +393,7 @@ export class ChatRoom extends DurableObject<Env> {
     do {
       this.deliverAgain = false
       if (this.dirty.size === 0) return
+      this.lastDeliveryAt = Date.now()
       const results = await Promise.allSettled([...this.dirty].map((userId) => this.deliverTo(userId)))
       if (results.some((r) => r.status === 'rejected')) {
         // The alarm retries with backoff until the inbox has heard everything.
@@ -343,28 +402,20 @@ export class ChatRoom extends DurableObject<Env> {
         return
       }
       this.retryMs = RETRY_MIN_MS
-      if (this.dirty.size > 0) await new Promise((r) => setTimeout(r, DELIVERY_DELAY_MS))
+      if (this.deliverAgain || this.dirty.size > 0) {
+        await new Promise((r) => setTimeout(r, this.lastDeliveryAt + DELIVERY_INTERVAL_MS - Date.now()))
+      }
     } while (this.deliverAgain || this.dirty.size > 0)
   }
 
   private async deliverTo(userId: string): Promise<void> {
     const update = this.conversationFor(userId)
     await this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(userId)).applyConversation(update)
-    const lastNotified = update.notifications.at(-1)?.seq
-    if (lastNotified !== undefined) {
-      this.notifiedSeq.set(userId, lastNotified)
-      this.sql.exec(
-        'insert into delivered (user_id, notified_seq) values (?, ?) on conflict (user_id) do update set notified_seq = excluded.notified_seq',
-        userId,
-        lastNotified,
-      )
-    }
-    // Anything that changed while the call was in flight keeps the member dirty for the next round.
+    // Owed notifications were looked for up to update.lastSeq; a full page may leave more.
     const owesMore = update.notifications.length === MAX_NOTIFICATIONS_PER_DELIVERY
-    if (update.version === this.version() && !owesMore) {
-      this.sql.exec('delete from dirty where user_id = ?', userId)
-      this.dirty.delete(userId)
-    }
+    this.notifiedSeq.set(userId, owesMore ? update.notifications.at(-1)!.seq : update.lastSeq)
+    // Anything that changed while the call was in flight keeps the member dirty for the next round.
+    if (update.version === this.version() && !owesMore) this.dirty.delete(userId)
   }
 
   private conversationFor(userId: string): ConversationUpdate {
@@ -452,19 +503,13 @@ export class ChatRoom extends DurableObject<Env> {
    */
   private armAlarm(delayMs = ACTIVITY_FLUSH_MS): void {
     if (this.dirty.size === 0 && this.lastSeq <= this.flushedSeq) return
-    void this.setAlarmNoLaterThan(Date.now() + delayMs)
-  }
-
-  private async setAlarmNoLaterThan(at: number): Promise<void> {
-    // The cached time saves a storage round trip per message while an alarm is pending.
-    if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now()) return
-    const current = await this.ctx.storage.getAlarm()
-    if (current === null || current > at) {
-      await this.ctx.storage.setAlarm(at)
-      this.alarmAt = at
-    } else {
-      this.alarmAt = current
-    }
+    const at = Date.now() + delayMs
+    // The cached time saves a storage write per change while an alarm is pending. Called
+    // right after a change's statements, the alarm commits with them: a room that stops
+    // before delivering is woken to finish.
+    if (this.alarmAt !== null && this.alarmAt <= at) return
+    void this.ctx.storage.setAlarm(at)
+    this.alarmAt = at
   }
 
   // ---- storage helpers ----
@@ -479,11 +524,11 @@ export class ChatRoom extends DurableObject<Env> {
     for (const r of this.sql.exec<{ user_id: string; up_to: number }>('select user_id, up_to from read_state')) {
       this.readUpTo.set(r.user_id, r.up_to)
     }
-    for (const r of this.sql.exec<{ user_id: string }>('select user_id from dirty')) this.dirty.add(r.user_id)
-    for (const r of this.sql.exec<{ user_id: string; notified_seq: number }>('select * from delivered')) {
-      this.notifiedSeq.set(r.user_id, r.notified_seq)
+    for (const m of this.members ?? []) {
+      this.unread.set(m, this.countUnread(m))
+      // Whether the inboxes heard the latest state is not stored: tell them again.
+      if (this.lastSeq > 0) this.dirty.add(m)
     }
-    for (const m of this.members ?? []) this.unread.set(m, this.countUnread(m))
   }
 
   private ensureMembers(a: string, b: string): void {
@@ -501,14 +546,7 @@ export class ChatRoom extends DurableObject<Env> {
     return userId === a ? b : a
   }
 
-  /** Inside the write's transaction: both members' inboxes must hear of it (the outbox). */
-  private markDirty(): void {
-    for (const m of this.members!) {
-      if (!this.dirty.has(m)) this.sql.exec('insert or ignore into dirty (user_id) values (?)', m)
-    }
-  }
-
-  /** After a committed change: mirror the outbox in memory and make sure the alarm will run. */
+  /** Right after a change's statements: both inboxes must hear of it, and the alarm makes sure they will. */
   private afterChange(): void {
     for (const m of this.members!) this.dirty.add(m)
     this.armAlarm()
