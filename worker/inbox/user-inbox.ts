@@ -91,6 +91,7 @@ export class UserInbox extends DurableObject<Env> {
       .toArray()[0]
     const fresh: NotificationRow[] = []
     let changed = false
+    let marked = 0
     this.ctx.storage.transactionSync(() => {
       if (!current || update.version > current.version) {
         changed = true
@@ -130,21 +131,23 @@ export class UserInbox extends DurableObject<Env> {
         if (row) fresh.push(row)
         notifiedUpTo = n.seq
       }
-      this.sql.exec(
-        'update conversations set notified_up_to = max(notified_up_to, ?) where room_id = ?',
-        notifiedUpTo,
-        update.roomId,
-      )
-      const marked = this.sql.exec(
-        'update notifications set read = 1 where room_id = ? and seq <= ? and read = 0',
-        update.roomId,
-        update.readUpTo,
-      ).rowsWritten
+      if (notifiedUpTo > (current?.notified_up_to ?? 0)) {
+        this.sql.exec('update conversations set notified_up_to = ? where room_id = ?', notifiedUpTo, update.roomId)
+      }
+      // Reading in the room reads its notifications; only a moved read position can.
+      if (update.readUpTo > (current?.read_up_to ?? 0)) {
+        marked = this.sql.exec(
+          'update notifications set read = 1 where room_id = ? and seq <= ? and read = 0',
+          update.roomId,
+          update.readUpTo,
+        ).rowsWritten
+      }
       if (fresh.length > 0) this.prune()
       changed ||= fresh.length > 0 || marked > 0
     })
     if (!changed) return
-    if (this.ctx.getWebSockets().length > 0) await this.pushChanges(update.roomId, fresh)
+    if (this.ctx.getWebSockets().length > 0)
+      await this.pushChanges(update.roomId, fresh, fresh.length > 0 || marked > 0)
     // Nobody is connected: tell the user's devices through Web Push instead.
     else if (fresh.length > 0) this.ctx.waitUntil(this.sendPushes(fresh))
   }
@@ -287,7 +290,7 @@ export class UserInbox extends DurableObject<Env> {
 
   // ---- helpers ----
 
-  private async pushChanges(roomId: string, fresh: NotificationRow[]): Promise<void> {
+  private async pushChanges(roomId: string, fresh: NotificationRow[], unreadChanged: boolean): Promise<void> {
     const row = this.sql.exec<ConversationRow>('select * from conversations where room_id = ?', roomId).toArray()[0]
     if (!row) return
     const keys = await keyringOf(this.env)
@@ -298,7 +301,7 @@ export class UserInbox extends DurableObject<Env> {
       const notification = await this.toNotification(keys, n, peers)
       if (notification) this.broadcast({ type: 'notification', notification })
     }
-    this.broadcast(this.unreadFrame())
+    if (unreadChanged) this.broadcast(this.unreadFrame())
   }
 
   private unreadFrame(): Extract<NotificationFrame, { type: 'unread' }> {

@@ -65,11 +65,11 @@ export const ROOM_HEADERS = {
 /** A change reaches the members' inboxes this long after it, so a burst travels as one snapshot. */
 const DELIVERY_DELAY_MS = 100
 /** While changes keep coming, each inbox hears of the room at most this often (see scheduleDelivery). */
-const DELIVERY_INTERVAL_MS = 500
+const DELIVERY_INTERVAL_MS = 1_000
 /** Sends committed together at most: one storage commit per batch, not per message. */
 const MAX_SEND_BATCH = 64
-/** Counters reach D1 at most this often: never a D1 write per message. */
-const ACTIVITY_FLUSH_MS = 5_000
+/** Counters reach D1 about this often (plus up to 20% jitter, so rooms do not flush in step): never a D1 write per message. */
+const ACTIVITY_FLUSH_MS = 30_000
 const RETRY_MIN_MS = 1_000
 const RETRY_MAX_MS = 60_000
 const NOTICE_INTERVAL_MS = 3600_000
@@ -93,6 +93,8 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly dirty = new Set<string>()
   /** Per member, the seq up to which owed notifications were looked for and delivered. */
   private readonly notifiedSeq = new Map<string, number>()
+  /** Per member, the newest message that owes them a notification (an upper bound after a wake). */
+  private readonly owedUpTo = new Map<string, number>()
   private delivering: Promise<void> | null = null
   private deliverAgain = false
   private lastDeliveryAt = 0
@@ -312,6 +314,7 @@ export class ChatRoom extends DurableObject<Env> {
       }
       this.lastSeq = seq
       this.unread.set(recipient, (this.unread.get(recipient) ?? 0) + 1)
+      if (!viewing.get(recipient)) this.owedUpTo.set(recipient, seq)
       stored.push({ seq, clientId: send.clientId, senderId: send.senderId, body: send.body, sentAt })
     })
     if (stored.length > 0) {
@@ -422,14 +425,20 @@ export class ChatRoom extends DurableObject<Env> {
     const peerId = this.peerOf(userId)
     const readUpTo = this.readUpTo.get(userId) ?? 0
     const last = this.sql.exec<MessageRow>('select * from messages order by seq desc limit 1').toArray()[0]
-    const owed = this.sql
-      .exec<MessageRow>(
-        'select * from messages where seq > ? and sender_id = ? and notify = 1 order by seq limit ?',
-        Math.max(readUpTo, this.notifiedSeq.get(userId) ?? 0),
-        peerId,
-        MAX_NOTIFICATIONS_PER_DELIVERY,
-      )
-      .toArray()
+    const notifiedUpTo = Math.max(readUpTo, this.notifiedSeq.get(userId) ?? 0)
+    const owed =
+      (this.owedUpTo.get(userId) ?? 0) <= notifiedUpTo
+        ? []
+        : this.sql
+            .exec<MessageRow>(
+              // `+sender_id` keeps SQLite on the seq range: the (sender, clientId) index would
+              // visit every message the peer ever sent, then sort them.
+              'select * from messages where seq > ? and +sender_id = ? and notify = 1 order by seq limit ?',
+              notifiedUpTo,
+              peerId,
+              MAX_NOTIFICATIONS_PER_DELIVERY,
+            )
+            .toArray()
     return {
       roomId: this.ctx.id.toString(),
       peerId,
@@ -503,7 +512,7 @@ export class ChatRoom extends DurableObject<Env> {
    */
   private armAlarm(delayMs = ACTIVITY_FLUSH_MS): void {
     if (this.dirty.size === 0 && this.lastSeq <= this.flushedSeq) return
-    const at = Date.now() + delayMs
+    const at = Date.now() + (delayMs === ACTIVITY_FLUSH_MS ? delayMs * (1 + Math.random() / 5) : delayMs)
     // The cached time saves a storage write per change while an alarm is pending. Called
     // right after a change's statements, the alarm commits with them: a room that stops
     // before delivering is woken to finish.
@@ -528,6 +537,7 @@ export class ChatRoom extends DurableObject<Env> {
       this.unread.set(m, this.countUnread(m))
       // Whether the inboxes heard the latest state is not stored: tell them again.
       if (this.lastSeq > 0) this.dirty.add(m)
+      this.owedUpTo.set(m, this.lastSeq)
     }
   }
 
@@ -562,7 +572,7 @@ export class ChatRoom extends DurableObject<Env> {
   private countUnread(userId: string): number {
     return this.sql
       .exec<{ n: number }>(
-        'select count(*) as n from messages where seq > ? and sender_id = ?',
+        'select count(*) as n from messages where seq > ? and +sender_id = ?',
         this.readUpTo.get(userId) ?? 0,
         this.peerOf(userId),
       )

@@ -14,7 +14,7 @@ interface HibernatableSocket {
 }
 
 interface RoomState {
-  storage: { sql: { exec(query: string, ...bindings: unknown[]): unknown } }
+  storage: { sql: { exec(query: string, ...bindings: unknown[]): { one(): unknown } } }
   acceptWebSocket(ws: HibernatableSocket, tags?: string[]): void
   getWebSockets(tag?: string): HibernatableSocket[]
   setWebSocketAutoResponse(pair: unknown): void
@@ -37,14 +37,17 @@ const NO_PEER = { id: '', email: '', firstName: '', lastName: '' }
 
 export class RelayRoom {
   private readonly ctx: RoomState
-  private seq = 0
-  private store = false
+  private seq: number
 
   constructor(ctx: RoomState) {
     this.ctx = ctx
     ctx.storage.sql.exec(
       'create table if not exists messages (seq integer primary key, client_id text, sender_id text, body text, sent_at text)',
     )
+    // Storing rooms continue their seq after a restart or eviction, as Parley does; the
+    // bare relay's table stays empty, so it starts again at 1.
+    const row = ctx.storage.sql.exec('select max(seq) as s from messages').one() as { s: number | null }
+    this.seq = row.s ?? 0
     // Same as Parley: pings are answered without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'))
   }
@@ -52,11 +55,12 @@ export class RelayRoom {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url)
     const user = url.searchParams.get('user') ?? ''
-    this.store = url.pathname.startsWith('/sql-rooms/')
+    const store = url.pathname.startsWith('/sql-rooms/')
     const pair = new WebSocketPair()
     const server = pair[1]
     this.ctx.acceptWebSocket(server, [user])
-    server.serializeAttachment({ user })
+    // Kept with the socket, so a room woken from hibernation still knows to store.
+    server.serializeAttachment({ user, store })
     server.send(JSON.stringify({ type: 'ready', peer: NO_PEER, lastSeq: this.seq, readUpTo: {} }))
     return new Response(null, { status: 101, webSocket: pair[0] } as ResponseInit)
   }
@@ -73,10 +77,10 @@ export class RelayRoom {
     if (frame.type !== 'send' || typeof frame.clientId !== 'string' || typeof frame.body !== 'string') return
     const body = frame.body.trim()
     if (!body) return
-    const { user } = ws.deserializeAttachment() as { user: string }
+    const { user, store } = ws.deserializeAttachment() as { user: string; store: boolean }
     this.seq++
     const message = { seq: this.seq, clientId: frame.clientId, senderId: user, body, sentAt: new Date().toISOString() }
-    if (this.store) {
+    if (store) {
       this.ctx.storage.sql.exec(
         'insert into messages (seq, client_id, sender_id, body, sent_at) values (?, ?, ?, ?, ?)',
         message.seq,
