@@ -4,6 +4,7 @@ import { MAX_REPLAY_MESSAGES, PING_FRAME } from '../../protocol/frames.ts'
 import { roomFor } from '../../worker/rooms/room-key.ts'
 import { call, ORIGIN, problemOf, signUp } from './helpers/http.ts'
 import { type Frame, openChat, upgrade } from './helpers/socket.ts'
+import { eventually } from './helpers/wait.ts'
 
 async function pair() {
   const [a, b] = await Promise.all([signUp({ firstName: 'Alice' }), signUp({ firstName: 'Bob' })])
@@ -338,6 +339,33 @@ describe('conversation routes', () => {
     const row = await env.DB.prepare('select * from rooms where id = ?').bind(roomId).first<{ message_count: number }>()
     expect(row?.message_count).toBe(3)
     wa.close()
+  })
+
+  it('settles counters and the outbox when the last socket closes, leaving no alarm to wake the room', async () => {
+    const { a, b } = await pair()
+    const wa = await openChat(a.cookie, b.id)
+    const wb = await openChat(b.cookie, a.id)
+    for (let i = 1; i <= 2; i++) {
+      wa.send({ type: 'send', clientId: cid(), body: `m${i}` })
+      await wb.next(isMessage(i))
+    }
+    const { roomId, stub } = roomFor(env, a.id, b.id)
+    expect(
+      await runInDurableObject(stub, (_: unknown, state: DurableObjectState) => state.storage.getAlarm()),
+    ).not.toBeNull()
+    wa.close()
+    wb.close()
+    const row = await eventually(
+      () =>
+        env.DB.prepare('select message_count from rooms where id = ?').bind(roomId).first<{ message_count: number }>(),
+      (r) => r?.message_count === 2,
+    )
+    expect(row?.message_count).toBe(2)
+    const alarm = await eventually(
+      () => runInDurableObject(stub, (_: unknown, state: DurableObjectState) => state.storage.getAlarm()),
+      (at) => at === null,
+    )
+    expect(alarm).toBeNull()
   })
 
   it('closes the sockets of a session that logs out with 4401', async () => {

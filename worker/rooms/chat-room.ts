@@ -91,6 +91,8 @@ export class ChatRoom extends DurableObject<Env> {
   // wakes (after eviction or a crash) redelivers to both members, which inboxes ignore when
   // they already have that version.
   private readonly dirty = new Set<string>()
+  /** After a wake, until both inboxes have been told: a pending alarm then redelivers. */
+  private outboxUnknown = false
   /** Per member, the seq up to which owed notifications were looked for and delivered. */
   private readonly notifiedSeq = new Map<string, number>()
   /** Per member, the newest message that owes them a notification (an upper bound after a wake). */
@@ -240,6 +242,9 @@ export class ChatRoom extends DurableObject<Env> {
     } catch {
       // already closed
     }
+    // The conversation went quiet: settle its outbox and counters now, so the alarm has
+    // nothing left to wake the room for.
+    if (!this.ctx.getWebSockets().some((s) => s !== ws && s.readyState === WebSocket.OPEN)) await this.settle()
   }
 
   override async webSocketError(): Promise<void> {}
@@ -247,9 +252,21 @@ export class ChatRoom extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // The runtime deletes the alarm that fired unless the handler sets another.
     this.alarmAt = null
+    // Woken by the alarm with no record of what the inboxes heard: tell both again.
+    if (this.outboxUnknown) for (const m of this.members ?? []) this.dirty.add(m)
     await this.deliver()
     await this.flushActivity()
     this.armAlarm()
+  }
+
+  private async settle(): Promise<void> {
+    if (this.outboxUnknown) for (const m of this.members ?? []) this.dirty.add(m)
+    if (this.dirty.size > 0) await this.deliver()
+    await this.flushActivity()
+    if (this.dirty.size === 0 && this.lastSeq <= this.flushedSeq && this.alarmAt !== null) {
+      await this.ctx.storage.deleteAlarm()
+      this.alarmAt = null
+    }
   }
 
   // ---- one method per frame ----
@@ -405,6 +422,9 @@ export class ChatRoom extends DurableObject<Env> {
         return
       }
       this.retryMs = RETRY_MIN_MS
+      // Both inboxes have the latest state only once nobody is dirty; before that, a
+      // change after a wake marks both members anyway.
+      if (this.dirty.size === 0) this.outboxUnknown = false
       if (this.deliverAgain || this.dirty.size > 0) {
         await new Promise((r) => setTimeout(r, this.lastDeliveryAt + DELIVERY_INTERVAL_MS - Date.now()))
       }
@@ -533,10 +553,11 @@ export class ChatRoom extends DurableObject<Env> {
     for (const r of this.sql.exec<{ user_id: string; up_to: number }>('select user_id, up_to from read_state')) {
       this.readUpTo.set(r.user_id, r.up_to)
     }
+    // Whether the inboxes heard the latest state is not stored; the alarm that a change
+    // commits with tells them again if the room stopped before delivering (see alarm()).
+    this.outboxUnknown = this.lastSeq > 0
     for (const m of this.members ?? []) {
       this.unread.set(m, this.countUnread(m))
-      // Whether the inboxes heard the latest state is not stored: tell them again.
-      if (this.lastSeq > 0) this.dirty.add(m)
       this.owedUpTo.set(m, this.lastSeq)
     }
   }
