@@ -255,10 +255,14 @@ describe('session and server events', () => {
     await sendMessage(a.page, 'Nothing to hide here.')
     const staff = await createSuperuser(baseUrl, inject('persistTo'))
     const cookie = await sessionCookie(baseUrl, staff)
-    const list = await fetch(`${baseUrl}/api/admin/conversations`, { headers: { cookie } })
-    const { conversations } = (await list.json()) as { conversations: { roomId: string; members: string[] }[] }
-    const room = conversations.find((c) => c.members.includes(ada.user.id) && c.members.includes(bob.user.id))
-    expect(room).toBeTruthy()
+    // Rooms reach the admin list with the batched counters, a moment after their first message.
+    const findRoom = async () => {
+      const list = await fetch(`${baseUrl}/api/admin/conversations`, { headers: { cookie } })
+      const { conversations } = (await list.json()) as { conversations: { roomId: string; members: string[] }[] }
+      return conversations.find((c) => c.members.includes(ada.user.id) && c.members.includes(bob.user.id))
+    }
+    await expect.poll(findRoom, { timeout: 15_000 }).toBeTruthy()
+    const room = await findRoom()
     const viewed = await fetch(`${baseUrl}/api/admin/conversations/${room!.roomId}/messages`, { headers: { cookie } })
     expect(viewed.status).toBe(200)
 

@@ -70,6 +70,8 @@ const DELIVERY_INTERVAL_MS = 1_000
 const MAX_SEND_BATCH = 64
 /** Counters reach D1 about this often (plus up to 20% jitter, so rooms do not flush in step): never a D1 write per message. */
 const ACTIVITY_FLUSH_MS = 30_000
+/** A room's first counters (which list it for staff) go sooner. */
+const FIRST_FLUSH_MS = 2_000
 const RETRY_MIN_MS = 1_000
 const RETRY_MAX_MS = 60_000
 const NOTICE_INTERVAL_MS = 3600_000
@@ -530,9 +532,11 @@ export class ChatRoom extends DurableObject<Env> {
    * deliveries run on their own timer, so under load the alarm still fires only every
    * few seconds.
    */
-  private armAlarm(delayMs = ACTIVITY_FLUSH_MS): void {
+  private armAlarm(delayMs?: number): void {
     if (this.dirty.size === 0 && this.lastSeq <= this.flushedSeq) return
-    const at = Date.now() + (delayMs === ACTIVITY_FLUSH_MS ? delayMs * (1 + Math.random() / 5) : delayMs)
+    // A new conversation is listed for staff within seconds; later counters wait longer.
+    const flushMs = this.flushedSeq === 0 ? FIRST_FLUSH_MS : ACTIVITY_FLUSH_MS * (1 + Math.random() / 5)
+    const at = Date.now() + (delayMs ?? flushMs)
     // The cached time saves a storage write per change while an alarm is pending. Called
     // right after a change's statements, the alarm commits with them: a room that stops
     // before delivering is woken to finish.
