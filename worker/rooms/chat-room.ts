@@ -101,7 +101,7 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly owedUpTo = new Map<string, number>()
   private delivering: Promise<void> | null = null
   private deliverAgain = false
-  private lastDeliveryAt = 0
+  private nextDeliveryAt = 0
   private retryMs = RETRY_MIN_MS
   // Group commit: sends wait here for one turn of the event loop, then commit together.
   private pending: PendingSend[] = []
@@ -393,7 +393,7 @@ export class ChatRoom extends DurableObject<Env> {
       this.deliverAgain = true
       return
     }
-    const wait = Math.max(delayMs, this.lastDeliveryAt + DELIVERY_INTERVAL_MS - Date.now())
+    const wait = Math.max(delayMs, this.nextDeliveryAt - Date.now())
     this.delivering = new Promise<void>((resolve) => setTimeout(resolve, wait))
       .then(() => this.deliverLoop())
       .finally(() => {
@@ -405,7 +405,7 @@ export class ChatRoom extends DurableObject<Env> {
   /** The alarm's path: deliver now, or join the delivery already under way. */
   private async deliver(): Promise<void> {
     if (!this.delivering) {
-      this.lastDeliveryAt = 0
+      this.nextDeliveryAt = 0
       this.scheduleDelivery(0)
     } else this.deliverAgain = true
     await this.delivering
@@ -415,7 +415,9 @@ export class ChatRoom extends DurableObject<Env> {
     do {
       this.deliverAgain = false
       if (this.dirty.size === 0) return
-      this.lastDeliveryAt = Date.now()
+      // Jittered (0.5–1.5 × the interval): rooms that got busy together would otherwise
+      // deliver in step, all in the same moment every second.
+      this.nextDeliveryAt = Date.now() + DELIVERY_INTERVAL_MS * (0.5 + Math.random())
       const results = await Promise.allSettled([...this.dirty].map((userId) => this.deliverTo(userId)))
       if (results.some((r) => r.status === 'rejected')) {
         // The alarm retries with backoff until the inbox has heard everything.
@@ -428,7 +430,7 @@ export class ChatRoom extends DurableObject<Env> {
       // change after a wake marks both members anyway.
       if (this.dirty.size === 0) this.outboxUnknown = false
       if (this.deliverAgain || this.dirty.size > 0) {
-        await new Promise((r) => setTimeout(r, this.lastDeliveryAt + DELIVERY_INTERVAL_MS - Date.now()))
+        await new Promise((r) => setTimeout(r, this.nextDeliveryAt - Date.now()))
       }
     } while (this.deliverAgain || this.dirty.size > 0)
   }
