@@ -64,7 +64,7 @@ export const ROOM_HEADERS = {
 
 /** A change reaches the members' inboxes this long after it, so a burst travels as one snapshot. */
 const DELIVERY_DELAY_MS = 100
-/** While changes keep coming, each inbox hears of the room at most this often (see scheduleDelivery). */
+/** While changes keep coming, each inbox hears of the room about this often, jittered ±50% (see deliverLoop). */
 const DELIVERY_INTERVAL_MS = 1_000
 /** Sends committed together at most: one storage commit per batch, not per message. */
 const MAX_SEND_BATCH = 64
@@ -529,10 +529,10 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /**
-   * One alarm serves both jobs: the batched D1 flush, and a safety net for deliveries
-   * (after eviction, or a failed call, which passes its backoff as `delayMs`). Normal
-   * deliveries run on their own timer, so under load the alarm still fires only every
-   * few seconds.
+   * One alarm serves both jobs: the batched D1 flush, and the durable reminder of the
+   * outbox (a room that stopped before delivering, or a failed call, which passes its
+   * backoff as `delayMs`). Normal deliveries run on their own timer, so under load the
+   * alarm fires only about every 30 s.
    */
   private armAlarm(delayMs?: number): void {
     if (this.dirty.size === 0 && this.lastSeq <= this.flushedSeq) return
