@@ -102,6 +102,7 @@ export class ChatRoom extends DurableObject<Env> {
   private delivering: Promise<void> | null = null
   private deliverAgain = false
   private nextDeliveryAt = 0
+  private sleeping: { at: number; wake: () => void } | null = null
   private retryMs = RETRY_MIN_MS
   // Group commit: sends wait here for one turn of the event loop, then commit together.
   private pending: PendingSend[] = []
@@ -310,6 +311,7 @@ export class ChatRoom extends DurableObject<Env> {
     const viewing = new Map(this.members!.map((m) => [m, this.isViewing(m)]))
     const stored: Message[] = []
     const retried: { ws: WebSocket; row: MessageRow }[] = []
+    let owesNotification = false
     const sentAt = new Date().toISOString()
     batch.forEach((send, i) => {
       const recipient = this.peerOf(send.senderId)
@@ -333,13 +335,17 @@ export class ChatRoom extends DurableObject<Env> {
       }
       this.lastSeq = seq
       this.unread.set(recipient, (this.unread.get(recipient) ?? 0) + 1)
-      if (!viewing.get(recipient)) this.owedUpTo.set(recipient, seq)
+      if (!viewing.get(recipient)) {
+        this.owedUpTo.set(recipient, seq)
+        owesNotification = true
+      }
       stored.push({ seq, clientId: send.clientId, senderId: send.senderId, body: send.body, sentAt })
     })
     if (stored.length > 0) {
       this.afterChange()
       for (const message of stored) this.broadcast({ type: 'message', message })
       this.scheduleDelivery()
+      if (owesNotification) this.hurryDelivery()
     }
     for (const { ws, row } of retried) this.send(ws, { type: 'message', message: await this.toMessage(keys, row) })
   }
@@ -385,21 +391,47 @@ export class ChatRoom extends DurableObject<Env> {
   /**
    * Deliveries start a short moment after a change, and while changes keep coming at most
    * every DELIVERY_INTERVAL_MS, so a busy conversation reaches the inboxes as a few
-   * snapshots rather than one per message: lists and notifications lag by at most that
-   * interval, the chat sockets not at all.
+   * snapshots rather than one per message: lists lag by at most that interval, owed
+   * notifications by DELIVERY_DELAY_MS (hurryDelivery), the chat sockets not at all.
    */
   private scheduleDelivery(delayMs = DELIVERY_DELAY_MS): void {
     if (this.delivering) {
       this.deliverAgain = true
       return
     }
-    const wait = Math.max(delayMs, this.nextDeliveryAt - Date.now())
-    this.delivering = new Promise<void>((resolve) => setTimeout(resolve, wait))
+    this.delivering = this.sleepUntil(Math.max(Date.now() + delayMs, this.nextDeliveryAt))
       .then(() => this.deliverLoop())
       .finally(() => {
         this.delivering = null
       })
     this.ctx.waitUntil(this.delivering)
+  }
+
+  /** The wait before a delivery round; hurryDelivery() can cut it short. */
+  private sleepUntil(at: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        if (this.sleeping?.wake === wake) this.sleeping = null
+        resolve()
+      }
+      const timer = setTimeout(wake, Math.max(0, at - Date.now()))
+      this.sleeping = { at, wake }
+    })
+  }
+
+  /**
+   * A notification is owed: the recipient should hear of it within DELIVERY_DELAY_MS,
+   * not when the busy room's next snapshot is due.
+   */
+  private hurryDelivery(): void {
+    const at = Date.now() + DELIVERY_DELAY_MS
+    this.nextDeliveryAt = Math.min(this.nextDeliveryAt, at)
+    const sleeping = this.sleeping
+    if (sleeping && sleeping.at > at) {
+      this.sleeping = null
+      setTimeout(sleeping.wake, DELIVERY_DELAY_MS)
+    }
   }
 
   /** The alarm's path: deliver now, or join the delivery already under way. */
@@ -430,7 +462,7 @@ export class ChatRoom extends DurableObject<Env> {
       // change after a wake marks both members anyway.
       if (this.dirty.size === 0) this.outboxUnknown = false
       if (this.deliverAgain || this.dirty.size > 0) {
-        await new Promise((r) => setTimeout(r, this.nextDeliveryAt - Date.now()))
+        await this.sleepUntil(this.nextDeliveryAt)
       }
     } while (this.deliverAgain || this.dirty.size > 0)
   }
