@@ -28,7 +28,7 @@ export async function startWrangler(opts: WranglerOptions): Promise<WranglerServ
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--persist-to', opts.persistTo]
   args.push('--show-interactive-dev-session=false')
   if (opts.config) args.push('--config', opts.config)
-  // Profiling: PARLEY_BENCH_INSPECTOR_PORT opens Parley's inspector (bench/profile.ts attaches to it).
+  // Profiling: the inspector a DevTools client attaches to (bench/README.md, "Profiling").
   if (opts.inspectorPort) args.push('--inspector-port', String(opts.inspectorPort))
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('--var', `${k}:${v}`)
   const child = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
