@@ -255,21 +255,25 @@ export class ChatRoom extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // The runtime deletes the alarm that fired unless the handler sets another.
     this.alarmAt = null
-    // Woken by the alarm with no record of what the inboxes heard: tell both again.
-    if (this.outboxUnknown) for (const m of this.members ?? []) this.dirty.add(m)
-    await this.deliver()
-    await this.flushActivity()
+    await this.catchUp()
     this.armAlarm()
   }
 
+  /** The last socket closed: catch up now, and drop the alarm if nothing is left for it. */
   private async settle(): Promise<void> {
-    if (this.outboxUnknown) for (const m of this.members ?? []) this.dirty.add(m)
-    if (this.dirty.size > 0) await this.deliver()
-    await this.flushActivity()
+    await this.catchUp()
     if (this.dirty.size === 0 && this.lastSeq <= this.flushedSeq && this.alarmAt !== null) {
       await this.ctx.storage.deleteAlarm()
       this.alarmAt = null
     }
+  }
+
+  /** Delivers what the inboxes are owed and flushes the counters to D1. */
+  private async catchUp(): Promise<void> {
+    // Woken with no record of what the inboxes heard: tell both again.
+    if (this.outboxUnknown) for (const m of this.members ?? []) this.dirty.add(m)
+    if (this.dirty.size > 0) await this.deliver()
+    await this.flushActivity()
   }
 
   // ---- one method per frame ----
@@ -343,7 +347,7 @@ export class ChatRoom extends DurableObject<Env> {
     })
     if (stored.length > 0) {
       this.afterChange()
-      for (const message of stored) this.broadcast({ type: 'message', message })
+      this.broadcast(...stored.map((message): ServerFrame => ({ type: 'message', message })))
       this.scheduleDelivery()
       if (owesNotification) this.hurryDelivery()
     }
@@ -715,9 +719,13 @@ export class ChatRoom extends DurableObject<Env> {
     trySend(ws, JSON.stringify(frame))
   }
 
-  private broadcast(frame: ServerFrame): void {
-    const text = JSON.stringify(frame)
-    for (const ws of this.ctx.getWebSockets()) trySend(ws, text)
+  /** Every frame to every socket of the room, in order; the sockets are looked up once. */
+  private broadcast(...frames: ServerFrame[]): void {
+    const sockets = this.ctx.getWebSockets()
+    for (const frame of frames) {
+      const text = JSON.stringify(frame)
+      for (const ws of sockets) trySend(ws, text)
+    }
   }
 }
 
