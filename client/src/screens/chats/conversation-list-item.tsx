@@ -43,7 +43,7 @@ export function ConversationListItem(props: { entry: ListEntry; active: boolean 
               {preview()}
             </span>
             <Show when={props.entry.unread > 0}>
-              <span class="conv-unread">
+              <span class="count-badge conv-unread">
                 <span aria-hidden="true">{props.entry.unread > 99 ? '99+' : props.entry.unread}</span>
                 <span class="visually-hidden">, {props.entry.unread} unread</span>
               </span>
