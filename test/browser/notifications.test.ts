@@ -3,7 +3,7 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { ServerFrame } from '../../protocol/frames.ts'
-import { createAccount } from './helpers/accounts.ts'
+import { createAccount, signInWithForm } from './helpers/accounts.ts'
 import { launchBrowser, newPerson, type Person } from './helpers/browser.ts'
 import { conversationReady, messageRow, signUpNamed, uniqueWord } from './helpers/chat.ts'
 import { openNodeChat, sessionCookie } from './helpers/node-chat.ts'
@@ -102,9 +102,7 @@ describe('system notifications', () => {
 
     await page.goto(`${baseUrl}/signin`)
     await page.bringToFront()
-    await page.getByLabel('Email', { exact: true }).fill(ada.email)
-    await page.getByLabel('Password', { exact: true }).fill(ada.password)
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await signInWithForm(page, ada)
     await page.getByRole('heading', { level: 1, name: 'Chats' }).waitFor()
 
     // Turned on by a click (permission was granted up front, so the browser does not ask).
@@ -166,9 +164,7 @@ describe('system notifications', () => {
 
     await page.goto(`${baseUrl}/signin`)
     await page.bringToFront()
-    await page.getByLabel('Email', { exact: true }).fill(ada.email)
-    await page.getByLabel('Password', { exact: true }).fill(ada.password)
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await signInWithForm(page, ada)
     await page.getByRole('heading', { level: 1, name: 'Chats' }).waitFor()
 
     await page.goto(`${baseUrl}/settings`)
