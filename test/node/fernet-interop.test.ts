@@ -1,7 +1,8 @@
 // Interop of worker/crypto/fernet.ts with pyca/cryptography's Fernet (Debian's python3-cryptography), run from Node.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { findPython } from '../../scripts/lib/test-prereqs.ts'
 import { decrypt, encrypt, generateKey, loadKeyring } from '../../worker/crypto/fernet.ts'
 
 // One process per batch: the items travel as base64 in JSON, so any bytes survive the trip.
@@ -22,13 +23,10 @@ else:
 json.dump(out, sys.stdout)
 `
 
-// Debian's python3-cryptography (installed by .ci/run) first, then whatever python3 is on PATH.
-const PYTHON_BIN = ['/usr/bin/python3', 'python3'].find(
-  (bin) => spawnSync(bin, ['-c', 'import cryptography.fernet']).status === 0,
-)
-const hasPyca = PYTHON_BIN !== undefined
-// CI installs the reference implementation, so there this suite must run, never skip.
-if (!hasPyca && process.env.CI) throw new Error('python3-cryptography is missing: .ci/run should have installed it')
+// The test command's first step (scripts/test-prereqs.ts) installs or demands pyca, so this
+// suite fails, never skips, without it.
+const PYTHON_BIN = findPython()
+if (!PYTHON_BIN) throw new Error('python3 with cryptography is missing: the test command should have installed it')
 
 function pyca(op: 'encrypt' | 'decrypt', key: string, items: string[]): (string | null)[] {
   const input = JSON.stringify({ op, key, items })
@@ -46,7 +44,7 @@ const SAMPLES: Uint8Array[] = [
   ...fc.sample(fc.uint8Array({ maxLength: 300 }), { numRuns: 40, seed: 20_251_126 }),
 ]
 
-describe.skipIf(!hasPyca)('interop with pyca/cryptography Fernet (python3-cryptography)', () => {
+describe('interop with pyca/cryptography Fernet (python3-cryptography)', () => {
   it('decrypts with pyca every token we make', async () => {
     const key = generateKey()
     const keys = await loadKeyring(key)

@@ -5,13 +5,14 @@ import { join } from 'node:path'
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { ROOT } from '../../../scripts/lib/dev-server.ts'
+import { findBrowser } from '../../../scripts/lib/test-prereqs.ts'
 
 export const SCREENSHOT_DIR = join(ROOT, 'artifacts', 'screenshots')
 export const SCREENSHOT_WIDTHS = [390, 1280] as const
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: findBrowser(),
     args: [
       '--no-sandbox',
       '--disable-gpu',

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { findBrowser } from '../../../scripts/lib/test-prereqs.ts'
 
 export interface RealTabsBrowser {
   browser: Browser
@@ -39,7 +40,7 @@ function devtoolsEndpoint(child: ChildProcess): Promise<string> {
 export async function launchRealTabsBrowser(): Promise<RealTabsBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'parley-tabs-'))
   const child = spawn(
-    process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    findBrowser(),
     [
       '--headless',
       '--no-sandbox',
