@@ -25,6 +25,8 @@ export default defineConfig({
                   VAPID_PUBLIC_KEY: vapid.publicKey,
                   VAPID_PRIVATE_KEY: vapid.privateKey,
                   VAPID_SUBJECT: 'mailto:tests@parley.test',
+                  // Only the test push service: wrangler.toml's list names the real ones.
+                  PUSH_SERVICE_HOSTS: PUSH_HOST,
                 },
                 // The Worker's only outbound traffic is Web Push: the push service the tests
                 // run on loopback answers for its host; everything else is refused.

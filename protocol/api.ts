@@ -24,6 +24,8 @@ export interface Message {
   body: string
   sentAt: string
   readAt?: string
+  /** No key opens the stored token: the body is "" and clients show the message as unreadable. */
+  unreadable?: true
 }
 
 export interface SessionInfo {

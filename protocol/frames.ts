@@ -1,7 +1,7 @@
 // WebSocket frames of the chat and notifications sockets (CONTRACT.md: Chat WebSocket
 // frames, Notifications), with the parser both sides trust. Imported by worker and client.
 import type { Message, Peer } from './api.ts'
-import { codePointLength } from './text.ts'
+import { codePointLength, isWellFormedText } from './text.ts'
 
 export const MAX_BODY_CHARS = 4000
 export const MAX_CLIENT_ID_CHARS = 64
@@ -42,6 +42,16 @@ export interface NotificationEntry {
   read: boolean
 }
 
+/**
+ * Sent just before the server closes a socket with `code` (4401, 4403, 4408): the client acts
+ * on it at once, since the close event itself can come seconds later (ADR 005).
+ */
+export interface ClosingFrame {
+  type: 'closing'
+  code: number
+  reason: string
+}
+
 export type ServerFrame =
   | { type: 'ready'; peer: Peer; lastSeq: number; readUpTo: Record<string, number> }
   | { type: 'message'; message: Message }
@@ -49,12 +59,14 @@ export type ServerFrame =
   | { type: 'typing'; userId: string }
   | { type: 'error'; code: ErrorCode; message: string; clientId?: string }
   | { type: 'notice'; notice: Notice }
+  | ClosingFrame
   | { type: 'pong' }
 
 export type NotificationFrame =
   | { type: 'notification'; notification: NotificationEntry }
   | { type: 'unread'; total: number; byPeer: Record<string, number> }
   | { type: 'conversation'; conversation: ConversationEntry }
+  | ClosingFrame
   | { type: 'pong' }
 
 export type FrameResult =
@@ -105,7 +117,12 @@ function parseSend(f: Record<string, unknown>): FrameResult {
   if (typeof clientId !== 'string' || clientId.length === 0 || codePointLength(clientId) > MAX_CLIENT_ID_CHARS) {
     return fail('bad-frame', `"clientId" must be 1 to ${MAX_CLIENT_ID_CHARS} characters.`)
   }
+  // A lone surrogate would be stored as U+FFFD: refused, so what is acknowledged is what is kept.
+  if (!isWellFormedText(clientId)) return fail('bad-frame', '"clientId" contains a broken character.')
   if (typeof f.body !== 'string') return fail('bad-frame', '"body" must be text.', clientId)
+  if (!isWellFormedText(f.body)) {
+    return fail('bad-frame', 'The message contains a broken character (an unpaired surrogate).', clientId)
+  }
   const body = f.body.trim()
   if (body.length === 0) return fail('body-empty', 'A message needs some text.', clientId)
   if (codePointLength(body) > MAX_BODY_CHARS) {
@@ -114,7 +131,8 @@ function parseSend(f: Record<string, unknown>): FrameResult {
   return { ok: true, value: { type: 'send', clientId, body } }
 }
 
-function utf8Length(text: string): number {
+/** Bytes of `text` as UTF-8. */
+export function utf8Length(text: string): number {
   // Cheap upper bound first: most frames are far below the limit.
   if (text.length * 3 <= MAX_FRAME_BYTES) return text.length
   let bytes = 0

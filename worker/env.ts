@@ -24,14 +24,25 @@ export interface Env {
   LOGIN_EMAIL_LOCKOUT_S?: string
   REGISTRATIONS_PER_IP?: string
   REGISTRATIONS_PER_IP_WINDOW_S?: string
+  /** Registrations of an email that already has an account, per address and registration window. */
+  REGISTRATION_TAKEN_PER_IP?: string
+  /** Password hashes (argon2id) one isolate runs at once, and requests that may wait for one. */
+  PASSWORD_HASHES_IN_FLIGHT?: string
+  PASSWORD_HASH_QUEUE?: string
   CHAT_FRAMES_PER_SECOND?: string
   CHAT_FRAME_BURST?: string
   CHAT_FLOOD_STRIKES?: string
+  CHAT_SENDS_PER_SECOND?: string
+  CHAT_SEND_BURST?: string
+  MAX_SOCKETS_PER_SESSION?: string
+  MAX_SOCKETS_PER_USER?: string
   /** VAPID key pair for Web Push (base64url: raw uncompressed public point, private scalar d). */
   VAPID_PUBLIC_KEY?: string
   VAPID_PRIVATE_KEY?: string
   /** Contact for push services, e.g. mailto:ops@example.com. */
   VAPID_SUBJECT?: string
+  /** Comma-separated push service hosts (`host` or `*.host`) endpoints may point at; unset means the browsers' own. */
+  PUSH_SERVICE_HOSTS?: string
 }
 
 export type Db = DrizzleD1Database<typeof schema>

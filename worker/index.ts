@@ -1,8 +1,8 @@
 // Where every request enters: security headers, origin check, then one route module per
 // capability under /api. Static assets are served before the Worker runs (wrangler.toml).
-import { drizzle } from 'drizzle-orm/d1'
 import { Hono } from 'hono'
-import * as schema from './db/schema.ts'
+import { openDb } from './db/client.ts'
+import { guardD1 } from './db/param-limit.ts'
 import type { AppEnv } from './env.ts'
 import { checkOrigin } from './http/origin.ts'
 import { Problem } from './http/problem.ts'
@@ -31,12 +31,12 @@ app.use('*', async (c, next) => {
 })
 app.use('/api/*', checkOrigin)
 app.use('/api/*', async (c, next) => {
-  c.set('db', drizzle(c.env.DB, { schema }))
+  c.set('db', openDb(c.env.DB))
   await next()
 })
 
 app.get('/api/health', async (c) => {
-  await c.env.DB.prepare('select 1').first()
+  await guardD1(c.env.DB).prepare('select 1').first()
   return c.json({ ok: true })
 })
 app.route('/api/auth', auth)

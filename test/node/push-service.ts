@@ -10,7 +10,10 @@ interface Subscription {
   keys: CryptoKeyPair
   publicRaw: Bytes
   auth: Bytes
+  /** What pushes are answered with; 0 drops the connection (a network error). */
   status: number
+  /** Every push that reached the service, answered or not. */
+  attempts: number
   received: Received[]
 }
 
@@ -98,7 +101,8 @@ export async function startPushService(): Promise<PushService> {
         const publicRaw = new Uint8Array(await subtle.exportKey('raw', keys.publicKey))
         const auth = crypto.getRandomValues(new Uint8Array(16))
         const subId = crypto.randomUUID()
-        subs.set(subId, { keys, publicRaw, auth, status: Number(url.searchParams.get('status') ?? 201), received: [] })
+        const status = Number(url.searchParams.get('status') ?? 201)
+        subs.set(subId, { keys, publicRaw, auth, status, attempts: 0, received: [] })
         return reply(200, {
           endpoint: `https://${PUSH_HOST}/push/${subId}`,
           keys: { p256dh: b64url(publicRaw), auth: b64url(auth) },
@@ -107,7 +111,15 @@ export async function startPushService(): Promise<PushService> {
       const sub = id ? subs.get(id) : undefined
       if (!sub) return reply(404, { error: 'unknown subscription' })
       if (req.method === 'GET' && route === 'received') return reply(200, sub.received)
+      if (req.method === 'GET' && route === 'attempts') return reply(200, sub.attempts)
+      // A test changes how later pushes are answered: POST /answer/<id>?status=500
+      if (req.method === 'POST' && route === 'answer') {
+        sub.status = Number(url.searchParams.get('status') ?? 201)
+        return reply(204)
+      }
       if (req.method === 'POST' && route === 'push') {
+        sub.attempts++
+        if (sub.status === 0) return req.socket.destroy()
         if (req.headers['content-encoding'] !== 'aes128gcm') return reply(400, { error: 'not aes128gcm' })
         const vapidSubject = await verifyVapid(req.headers.authorization, `https://${PUSH_HOST}`)
         const plain = await decrypt(sub, await readBody(req))

@@ -1,6 +1,8 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { MAX_REPLAY_MESSAGES, PING_FRAME } from '../../protocol/frames.ts'
+import { PING_FRAME } from '../../protocol/frames.ts'
+import { encryptText } from '../../worker/crypto/fernet.ts'
+import { keyringOf } from '../../worker/crypto/keys.ts'
 import { roomFor } from '../../worker/rooms/room-key.ts'
 import { call, ORIGIN, problemOf, signUp } from './helpers/http.ts'
 import { type Frame, openChat, upgrade } from './helpers/socket.ts'
@@ -97,14 +99,54 @@ describe('chat socket', () => {
     wb.close()
   })
 
-  it('replays nothing without after, and at most the newest 1,000', async () => {
-    expect(MAX_REPLAY_MESSAGES).toBe(1000)
+  it('replays nothing without after', async () => {
     const { a, b } = await pair()
     const wa = await openChat(a.cookie, b.id)
     wa.send({ type: 'send', clientId: cid(), body: 'one' })
     await wa.next(isMessage(1))
     const wb = await openChat(b.cookie, a.id)
-    expect(await wb.silentFor((f) => f.type === 'message', 200)).toBe(true)
+    expect(wb.ready?.lastSeq).toBe(1)
+    // A replay would come before any live frame: the first message b sees is the live one.
+    wa.send({ type: 'send', clientId: cid(), body: 'two' })
+    expect((await wb.nextOfType('message')).message).toMatchObject({ seq: 2, body: 'two' })
+    wa.close()
+    wb.close()
+  })
+
+  it('replays at most the newest 1,000 messages, oldest of them first, before live frames', async () => {
+    const { a, b } = await pair()
+    const total = 1005
+    // Stored straight into the room: a socket may not send a thousand frames quickly.
+    const keys = await keyringOf(env)
+    const tokens = await Promise.all(Array.from({ length: total }, (_, i) => encryptText(keys, `m${i + 1}`)))
+    const { stub } = roomFor(env, a.id, b.id)
+    await runInDurableObject(stub, (_: unknown, state: DurableObjectState) => {
+      state.storage.transactionSync(() => {
+        tokens.forEach((token, i) => {
+          state.storage.sql.exec(
+            'insert into messages (seq, client_id, sender_id, body, sent_at, notify) values (?, ?, ?, ?, ?, 0)',
+            i + 1,
+            `seed-${i + 1}`,
+            a.id,
+            token,
+            new Date().toISOString(),
+          )
+        })
+      })
+    })
+    // The room caches lastSeq; a fresh instance reads it from what was stored.
+    await evictDurableObject(stub)
+    const wb = await openChat(b.cookie, a.id, 0)
+    expect(wb.ready?.lastSeq).toBe(total)
+    const wa = await openChat(a.cookie, b.id)
+    wa.send({ type: 'send', clientId: cid(), body: 'live' })
+    await wb.next(isMessage(total + 1), 10_000)
+    const replayed = wb.frames.filter((f) => f.type === 'message').map((f) => f.message)
+    expect(replayed.pop()).toMatchObject({ seq: total + 1, body: 'live' })
+    expect(replayed).toHaveLength(1000)
+    const newest = Array.from({ length: 1000 }, (_, i) => total - 999 + i)
+    expect(replayed.map((m) => m.seq)).toEqual(newest)
+    expect(replayed.map((m) => m.body)).toEqual(newest.map((seq) => `m${seq}`))
     wa.close()
     wb.close()
   })

@@ -1,7 +1,8 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { inboxOf } from '../../worker/inbox/inbox-key.ts'
 import type { UserInbox } from '../../worker/inbox/user-inbox.ts'
+import type { ChatRoom } from '../../worker/rooms/chat-room.ts'
 import { roomFor } from '../../worker/rooms/room-key.ts'
 import { call, signUp } from './helpers/http.ts'
 import { type Frame, openChat, openSocket, type TestSocket } from './helpers/socket.ts'
@@ -31,6 +32,49 @@ async function notificationsOf(cookie: string, q = '') {
   const res = await call(`/api/notifications${q}`, { cookie })
   expect(res.status).toBe(200)
   return (await res.json()) as { notifications: Frame[]; unreadTotal: number }
+}
+
+type Inbox = ReturnType<typeof inboxOf>
+const TAP = Symbol('tap')
+const WRAPPED = Symbol('wrapped')
+type Tapped = UserInbox & { [TAP]?: { refuse: boolean; deliveries: number } }
+
+/**
+ * Every delivery to this inbox is counted; with `refuse` it also fails, as if the call
+ * never arrived, until `untap`. RPC ignores methods set on an instance, so the prototype
+ * gets a wrapper (once) that acts only on a tapped instance.
+ */
+async function tap(inbox: Inbox, refuse: boolean): Promise<void> {
+  await runInDurableObject(inbox, (instance: UserInbox) => {
+    const proto = Object.getPrototypeOf(instance) as UserInbox & { [WRAPPED]?: true }
+    if (!proto[WRAPPED]) {
+      const original = proto.applyConversation
+      proto.applyConversation = async function (this: Tapped, update) {
+        const t = this[TAP]
+        if (t) {
+          t.deliveries++
+          if (t.refuse) throw new Error('injected failure')
+        }
+        return original.call(this, update)
+      }
+      proto[WRAPPED] = true
+    }
+    ;(instance as Tapped)[TAP] = { refuse, deliveries: 0 }
+  })
+}
+
+async function untap(inbox: Inbox): Promise<void> {
+  await runInDurableObject(inbox, (instance: UserInbox) => {
+    delete (instance as Tapped)[TAP]
+  })
+}
+
+/** Waits until the room has called the inbox (and, when refused, failed) at least once. */
+async function deliveriesTo(inbox: Inbox): Promise<number> {
+  return eventually(
+    () => runInDurableObject(inbox, (instance: UserInbox) => (instance as Tapped)[TAP]?.deliveries ?? 0),
+    (n) => n >= 1,
+  )
 }
 
 describe('conversation list', () => {
@@ -100,22 +144,13 @@ describe('conversation list', () => {
   it('repairs a failed delivery to the inbox from the outbox, exactly once', async () => {
     const { a, b } = await pair()
     const inbox = inboxOf(env, b.id)
-    // Inject a failure: the recipient's inbox refuses every delivery until restored.
-    await runInDurableObject(inbox, (instance: UserInbox) => {
-      Object.defineProperty(instance, 'applyConversation', {
-        configurable: true,
-        value: async () => {
-          throw new Error('injected failure')
-        },
-      })
-    })
+    await tap(inbox, true)
     const wa = await openChat(a.cookie, b.id)
     await sendAndWait(wa, 'will be late')
-    await new Promise((r) => setTimeout(r, 100))
+    // The room has tried and failed, not merely not tried yet.
+    expect(await deliveriesTo(inbox)).toBeGreaterThanOrEqual(1)
     expect(await conversationsOf(b.cookie)).toEqual([])
-    await runInDurableObject(inbox, (instance: UserInbox) => {
-      delete (instance as unknown as Record<string, unknown>).applyConversation
-    })
+    await untap(inbox)
     const { stub } = roomFor(env, a.id, b.id)
     await runDurableObjectAlarm(stub)
     await runDurableObjectAlarm(stub)
@@ -126,11 +161,39 @@ describe('conversation list', () => {
     expect(unreadTotal).toBe(1)
     wa.close()
   })
+
+  it('catches up from the alarm alone when the room stopped before its inbox heard', async () => {
+    const { a, b } = await pair()
+    const inbox = inboxOf(env, b.id)
+    await tap(inbox, true)
+    const wa = await openChat(a.cookie, b.id)
+    await sendAndWait(wa, 'stored, not delivered')
+    expect(await deliveriesTo(inbox)).toBeGreaterThanOrEqual(1)
+    // The room loses its in-memory outbox and retry timer: only the alarm stored with the
+    // message is left to tell the inbox.
+    const { stub } = roomFor(env, a.id, b.id)
+    await evictDurableObject(stub)
+    await untap(inbox)
+    expect(await conversationsOf(b.cookie)).toEqual([])
+    // (The alarm may fire by itself meanwhile; either way it is the alarm that delivers.)
+    await runDurableObjectAlarm(stub)
+    const list = await eventually(
+      () => conversationsOf(b.cookie),
+      (l) => l.length === 1,
+    )
+    expect(list[0]).toMatchObject({ peer: { id: a.id }, lastMessage: { body: 'stored, not delivered' }, unread: 1 })
+    const { notifications, unreadTotal } = await notificationsOf(b.cookie)
+    expect(notifications.map((x) => x.seq)).toEqual([1])
+    expect(unreadTotal).toBe(1)
+    wa.close()
+  })
 })
 
 describe('notifications', () => {
   it('notifies the recipient of each message exactly once, with a preview', async () => {
     const { a, b } = await pair()
+    const nb = await openSocket('/api/notifications/ws', b.cookie)
+    await nb.nextOfType('unread')
     const wa = await openChat(a.cookie, b.id)
     await sendAndWait(wa, `hello ${'🎉'.repeat(200)}`)
     const page = await eventually(
@@ -142,10 +205,25 @@ describe('notifications', () => {
     expect([...note!.preview]).toHaveLength(140)
     expect(page.unreadTotal).toBe(1)
     expect((await notificationsOf(a.cookie)).notifications).toEqual([])
-    // Redelivering the room's state adds nothing.
-    await runDurableObjectAlarm(roomFor(env, a.id, b.id).stub)
-    expect((await notificationsOf(b.cookie)).notifications).toHaveLength(1)
+    expect((await nb.nextOfType('notification')).notification).toMatchObject({ seq: 1 })
+    // A room that wakes with no record of what its inboxes heard tells them again, owed
+    // notification included: the repeat must add nothing.
+    const inbox = inboxOf(env, b.id)
+    await tap(inbox, false)
+    const { stub } = roomFor(env, a.id, b.id)
+    await evictDurableObject(stub)
+    await runInDurableObject(stub, (room: ChatRoom) => room.alarm())
+    expect(await deliveriesTo(inbox)).toBeGreaterThanOrEqual(1)
+    // Frames keep their order: whatever the redelivery pushed arrives before this pong.
+    nb.send('{ "type": "ping" }')
+    await nb.nextOfType('pong')
+    expect(nb.frames.filter((f) => f.type === 'notification')).toHaveLength(1)
+    const after = await notificationsOf(b.cookie)
+    expect(after.notifications).toHaveLength(1)
+    expect(after.unreadTotal).toBe(1)
+    await untap(inbox)
     wa.close()
+    nb.close()
   })
 
   it("does not notify while one of the recipient's chat sockets is viewing the conversation", async () => {
@@ -155,7 +233,9 @@ describe('notifications', () => {
     await sendAndWait(wa, 'seen live')
     await wb.nextOfType('message')
     wb.send({ type: 'viewing', active: false })
-    await new Promise((r) => setTimeout(r, 50))
+    // The room answers frames of one socket in order (this spelling is not auto-answered).
+    wb.send('{ "type": "ping" }')
+    await wb.nextOfType('pong')
     await sendAndWait(wa, 'tab in background')
     const page = await eventually(
       () => notificationsOf(b.cookie),

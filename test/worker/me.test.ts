@@ -46,6 +46,13 @@ describe('me', () => {
     expect(me.user.firstName).toBe('Same')
   })
 
+  it('refuses "__proto__" as an unknown field too', async () => {
+    const { cookie } = await signUp({ firstName: 'Same' })
+    const res = await call('/api/me', { method: 'PATCH', cookie, body: '{"firstName":"Other","__proto__":{}}' })
+    expect(res.status).toBe(400)
+    expect(Object.keys((await problemOf(res)).errors ?? {})).toEqual(['__proto__'])
+  })
+
   it.each([
     ['a number', { firstName: 5 }],
     ['over 100 characters', { lastName: 'y'.repeat(101) }],

@@ -1,5 +1,11 @@
 // Parse functions for account request bodies: unknown JSON in, typed values or field errors out.
-import { emailProblem, nameProblem, normalizeEmail, passwordProblem } from '../../protocol/account-rules.ts'
+import {
+  emailProblem,
+  nameProblem,
+  normalizeEmail,
+  normalizeName,
+  passwordProblem,
+} from '../../protocol/account-rules.ts'
 import { asObject, notAnObject, type Parsed, unknownFields } from '../http/body.ts'
 
 export interface RegisterInput {
@@ -35,7 +41,7 @@ function optionalName(obj: Record<string, unknown>, key: string, errors: Record<
     errors[key] = 'A name must be text.'
     return undefined
   }
-  const name = raw.trim()
+  const name = normalizeName(raw)
   const problem = nameProblem(name)
   if (problem) errors[key] = problem
   return name

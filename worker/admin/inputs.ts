@@ -1,5 +1,5 @@
 // Parse function for the admin user edit: exactly the fields staff may change.
-import { nameProblem } from '../../protocol/account-rules.ts'
+import { nameProblem, normalizeName } from '../../protocol/account-rules.ts'
 import { asObject, notAnObject, type Parsed, unknownFields } from '../http/body.ts'
 
 export interface AdminUserPatch {
@@ -21,7 +21,8 @@ export function parseAdminUserPatch(raw: unknown): Parsed<AdminUserPatch> {
     if (v === undefined) continue
     if (typeof v !== 'string') errors[key] = 'A name must be text.'
     else {
-      const name = v.trim()
+      // The same rules as a user's own edit (CONTRACT.md: Accounts).
+      const name = normalizeName(v)
       const problem = nameProblem(name)
       if (problem) errors[key] = problem
       else patch[key] = name

@@ -1,10 +1,12 @@
 // Users in D1: rows to API shapes (names decrypted), look-ups, name index maintenance.
 import { and, eq, inArray, ne, sql } from 'drizzle-orm'
+import { normalizeEmail } from '../../protocol/account-rules.ts'
 import type { Peer, User } from '../../protocol/api.ts'
 import type { FernetKeyring } from '../crypto/fernet.ts'
 import { openName, sealName } from '../crypto/keys.ts'
 import { nameTokens, nameWords, wordToken } from '../crypto/name-index.ts'
 import type { Db } from '../env.ts'
+import { chunk, MAX_BOUND_PARAMETERS } from './param-limit.ts'
 import { nameIndex, users } from './schema.ts'
 
 export type UserRow = typeof users.$inferSelect
@@ -35,6 +37,27 @@ export async function findUser(db: Db, id: string): Promise<UserRow | undefined>
   return db.select().from(users).where(eq(users.id, id)).get()
 }
 
+/**
+ * Peers by id, names decrypted; unknown ids are left out. A user can have any number of
+ * conversations, so the ids go in chunks: one `in (…)` per MAX_BOUND_PARAMETERS ids.
+ */
+export async function findPeers(db: Db, keys: FernetKeyring, ids: readonly string[]): Promise<Peer[]> {
+  const columns = { id: users.id, email: users.email, firstName: users.firstName, lastName: users.lastName }
+  const pages = await Promise.all(
+    chunk([...new Set(ids)], MAX_BOUND_PARAMETERS).map((part) =>
+      db.select(columns).from(users).where(inArray(users.id, part)).all(),
+    ),
+  )
+  return Promise.all(
+    pages.flat().map(async (r) => ({
+      id: r.id,
+      email: r.email,
+      firstName: await openName(keys, r.firstName),
+      lastName: await openName(keys, r.lastName),
+    })),
+  )
+}
+
 export interface SealedNames {
   firstName: string
   lastName: string
@@ -56,8 +79,17 @@ export async function sealNames(
   return { firstName: first, lastName: last, tokens }
 }
 
-export function nameIndexRows(userId: string, tokens: string[]) {
-  return tokens.map((token) => ({ token, userId }))
+/** Two columns, so two bound parameters per row. */
+export const NAME_INDEX_ROWS_PER_INSERT = Math.floor(MAX_BOUND_PARAMETERS / 2)
+
+/**
+ * Inserts of a user's index rows, at most NAME_INDEX_ROWS_PER_INSERT each: two names of
+ * 100 characters hold up to 100 distinct words. Put them all in one batch with the
+ * user's other writes, so the index is never half-written.
+ */
+export function nameIndexInserts(db: Db, userId: string, tokens: readonly string[]) {
+  const rows = tokens.map((token) => ({ token, userId }))
+  return chunk(rows, NAME_INDEX_ROWS_PER_INSERT).map((part) => db.insert(nameIndex).values(part))
 }
 
 /** Statements that replace a user's names and index; run them in one batch. */
@@ -67,10 +99,10 @@ export function updateNamesStatements(db: Db, userId: string, sealed: SealedName
     .set({ firstName: sealed.firstName, lastName: sealed.lastName })
     .where(eq(users.id, userId))
   const clear = db.delete(nameIndex).where(eq(nameIndex.userId, userId))
-  const rows = nameIndexRows(userId, sealed.tokens)
-  return rows.length > 0 ? ([update, clear, db.insert(nameIndex).values(rows)] as const) : ([update, clear] as const)
+  return [update, clear, ...nameIndexInserts(db, userId, sealed.tokens)] as const
 }
 
+/** Also keeps the search statement's parameters (tokens + 5) far below MAX_BOUND_PARAMETERS. */
 const MAX_QUERY_WORDS = 10
 
 /**
@@ -95,7 +127,7 @@ export async function searchUsers(
           .groupBy(nameIndex.userId)
           .having(sql`count(distinct ${nameIndex.token}) = ${tokens.length}`)
       : undefined
-  const email = q.trim().toLowerCase()
+  const email = normalizeEmail(q)
   const match = byName ? sql`(${users.email} = ${email} or ${users.id} in ${byName})` : eq(users.email, email)
   return db
     .select()

@@ -71,7 +71,10 @@ export function asObject(raw: unknown): Record<string, unknown> | null {
 export function unknownFields(obj: Record<string, unknown>, allowed: readonly string[]): Record<string, string> {
   const errors: Record<string, string> = {}
   for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) errors[key] = `"${key}" is not a field that can be set here.`
+    if (allowed.includes(key)) continue
+    // Defined, not assigned: `errors.__proto__ = …` would name nothing, and the field would pass.
+    const message = `"${key}" is not a field that can be set here.`
+    Object.defineProperty(errors, key, { value: message, enumerable: true, writable: true, configurable: true })
   }
   return errors
 }

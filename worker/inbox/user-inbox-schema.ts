@@ -33,6 +33,8 @@ const MIGRATIONS: string[] = [
      auth text not null,
      created_at text not null
    );`,
+  // Consecutive failed deliveries: a subscription that keeps failing is dropped.
+  'alter table push_subscriptions add column failures integer not null default 0;',
 ]
 
 export function migrateInbox(sql: SqlStorage): void {

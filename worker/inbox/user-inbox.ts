@@ -5,17 +5,34 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Message, Peer } from '../../protocol/api.ts'
 import {
   type ConversationEntry,
+  MAX_FRAME_BYTES,
   type NotificationEntry,
   type NotificationFrame,
   PING_FRAME,
   PONG_FRAME,
+  utf8Length,
 } from '../../protocol/frames.ts'
 import { cutCodePoints } from '../../protocol/text.ts'
 import { decryptText, type FernetKeyring } from '../crypto/fernet.ts'
-import { keyringOf, openName } from '../crypto/keys.ts'
+import { keyringOf } from '../crypto/keys.ts'
+import { openDb } from '../db/client.ts'
+import { guardSql } from '../db/param-limit.ts'
+import { findPeers } from '../db/users.ts'
 import type { Env } from '../env.ts'
-import { type PushNotice, pushConfigured, type StoredSubscription, sendPush } from '../push/web-push.ts'
+import {
+  isKnownPushService,
+  type PushNotice,
+  type PushOutcome,
+  pushConfigured,
+  pushServiceHosts,
+  type StoredSubscription,
+  sendPush,
+} from '../push/web-push.ts'
+import { chatLimitsOf, FloodGate } from '../rooms/flood-gate.ts'
 import { roomById } from '../rooms/room-key.ts'
+import { closeWith } from '../sockets/close.ts'
+import { EndedSessions } from '../sockets/ended-sessions.ts'
+import { endedSessionSocket, socketFits, socketLimitsOf, tooManySockets } from '../sockets/socket-limits.ts'
 import type { ConversationUpdate, StoredMessage } from './updates.ts'
 import { migrateInbox } from './user-inbox-schema.ts'
 
@@ -25,6 +42,8 @@ export const MAX_NOTIFICATIONS = 500
 const PEER_CACHE_MS = 60_000
 /** Devices per user that get pushes; the oldest subscription makes way for a new one. */
 export const MAX_PUSH_SUBSCRIPTIONS = 20
+/** Consecutive failed pushes (5xx, other non-2xx, network errors) after which a subscription is dropped. */
+export const MAX_PUSH_FAILURES = 5
 
 interface ConversationRow extends Record<string, SqlStorageValue> {
   room_id: string
@@ -60,10 +79,13 @@ export interface NotificationPage {
 export class UserInbox extends DurableObject<Env> {
   private readonly sql: SqlStorage
   private readonly peers = new Map<string, { peer: Peer; at: number }>()
+  /** Sessions ended here lately: their upgrades still on the way are refused (EndedSessions). */
+  private readonly ended = new EndedSessions()
+  private readonly gates = new WeakMap<WebSocket, FloodGate>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.sql = ctx.storage.sql
+    this.sql = guardSql(ctx.storage.sql)
     void ctx.blockConcurrencyWhile(async () => migrateInbox(this.sql))
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
   }
@@ -75,6 +97,12 @@ export class UserInbox extends DurableObject<Env> {
       return new Response('Expected a WebSocket upgrade', { status: 426 })
     }
     const sessionId = request.headers.get('x-parley-session') ?? ''
+    if (this.ended.has(sessionId)) return endedSessionSocket()
+    const open = this.ctx
+      .getWebSockets()
+      .filter((ws) => ws.readyState === WebSocket.OPEN)
+      .map((ws) => ws.deserializeAttachment() as SocketAttachment)
+    if (!socketFits(open, sessionId, socketLimitsOf(this.env))) return tooManySockets()
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
     this.ctx.acceptWebSocket(server, [sessionId])
     server.serializeAttachment({ sessionId } satisfies SocketAttachment)
@@ -181,11 +209,18 @@ export class UserInbox extends DurableObject<Env> {
 
   private async sendPushes(fresh: NotificationRow[]): Promise<void> {
     if (!pushConfigured(this.env)) return
-    const subs = this.sql
+    // A subscription stored before its host left the allow-list is never fetched again.
+    const hosts = pushServiceHosts(this.env)
+    const stored = this.sql
       .exec<StoredSubscription & Record<string, SqlStorageValue>>(
         'select endpoint, p256dh, auth from push_subscriptions',
       )
       .toArray()
+    let subs: StoredSubscription[] = []
+    for (const s of stored) {
+      if (isKnownPushService(s.endpoint, hosts)) subs.push(s)
+      else this.removePushSubscription(s.endpoint)
+    }
     if (subs.length === 0) return
     const keys = await keyringOf(this.env)
     const peers = await this.peersOf(fresh.map((n) => n.peer_id))
@@ -202,15 +237,42 @@ export class UserInbox extends DurableObject<Env> {
         tag: n.room_id.slice(0, 32),
       }
       const outcomes = await Promise.all(subs.map((s) => sendPush(this.env, s, notice)))
-      outcomes.forEach((outcome, i) => {
-        if (outcome === 'gone') this.removePushSubscription(subs[i]!.endpoint)
-      })
+      subs = subs.filter((s, i) => this.notePushOutcome(s.endpoint, outcomes[i]!))
+      if (subs.length === 0) return
     }
   }
 
-  /** A room where this user opened a socket: ending a session must reach it. */
-  noteRoom(roomId: string): void {
+  /**
+   * 404/410 drop a subscription at once; any other failure only after MAX_PUSH_FAILURES in
+   * a row, and a delivered push starts the count again. True while the subscription stays.
+   */
+  private notePushOutcome(endpoint: string, outcome: PushOutcome): boolean {
+    if (outcome === 'sent') {
+      this.sql.exec('update push_subscriptions set failures = 0 where endpoint = ? and failures > 0', endpoint)
+      return true
+    }
+    if (outcome === 'gone') {
+      this.removePushSubscription(endpoint)
+      return false
+    }
+    this.sql.exec('update push_subscriptions set failures = failures + 1 where endpoint = ?', endpoint)
+    const dropped = this.sql.exec(
+      'delete from push_subscriptions where endpoint = ? and failures >= ?',
+      endpoint,
+      MAX_PUSH_FAILURES,
+    ).rowsWritten
+    return dropped === 0
+  }
+
+  /**
+   * A chat socket of this session is about to open in this room: noted first, so ending
+   * the session reaches the room. False when the session has already ended here: the
+   * Worker checked it against D1 just before, and the end arrived in between.
+   */
+  admitSocket(roomId: string, sessionId: string): boolean {
+    if (this.ended.has(sessionId)) return false
     this.sql.exec('insert or ignore into socket_rooms (room_id) values (?)', roomId)
+    return true
   }
 
   // ---- RPC from the Worker ----
@@ -258,10 +320,18 @@ export class UserInbox extends DurableObject<Env> {
 
   /** Closes this user's sockets of the given sessions (all when null) with 4401, here and in every room. */
   async endSessions(userId: string, sessionIds: string[] | null): Promise<void> {
+    // Recorded before anything awaits: an upgrade admitted from now on is refused, and one
+    // admitted before is in socket_rooms, so its room hears of the end below.
+    if (sessionIds) this.ended.add(sessionIds)
     const ended = sessionIds ? new Set(sessionIds) : null
     for (const ws of this.ctx.getWebSockets()) {
       const att = ws.deserializeAttachment() as SocketAttachment | null
-      if (!ended || (att && ended.has(att.sessionId))) ws.close(4401, 'session ended')
+      if (ended && !(att && ended.has(att.sessionId))) continue
+      try {
+        closeWith(ws, 4401, 'session ended')
+      } catch {
+        // already closing
+      }
     }
     const rooms = this.sql.exec<{ room_id: string }>('select room_id from socket_rooms').toArray()
     await Promise.all(rooms.map((r) => roomById(this.env, r.room_id).closeSessions(userId, sessionIds)))
@@ -270,6 +340,17 @@ export class UserInbox extends DurableObject<Env> {
   // ---- socket handlers ----
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    // The same size and rate limits as a chat socket, checked before anything is parsed.
+    const gate = this.gate(ws)
+    if (!gate.admit()) {
+      if (gate.shouldClose()) return closeWith(ws, 4408, 'closed for flooding')
+      return ws.send(JSON.stringify({ type: 'error', code: 'rate-limited', message: 'Slow down.' }))
+    }
+    const size = typeof raw === 'string' ? utf8Length(raw) : raw.byteLength
+    if (size > MAX_FRAME_BYTES) {
+      const message = `Frames are limited to ${MAX_FRAME_BYTES / 1024} KiB.`
+      return ws.send(JSON.stringify({ type: 'error', code: 'frame-too-large', message }))
+    }
     // Only ping is meaningful here; any spelling of it is answered (the exact bytes never wake us).
     try {
       const frame = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw)) as { type?: unknown }
@@ -289,6 +370,15 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   // ---- helpers ----
+
+  private gate(ws: WebSocket): FloodGate {
+    let gate = this.gates.get(ws)
+    if (!gate) {
+      gate = new FloodGate(chatLimitsOf(this.env))
+      this.gates.set(ws, gate)
+    }
+    return gate
+  }
 
   private async pushChanges(roomId: string, fresh: NotificationRow[], unreadChanged: boolean): Promise<void> {
     const row = this.sql.exec<ConversationRow>('select * from conversations where room_id = ?', roomId).toArray()[0]
@@ -369,22 +459,9 @@ export class UserInbox extends DurableObject<Env> {
       else missing.push(id)
     }
     if (missing.length === 0) return result
-    const keys = await keyringOf(this.env)
-    const placeholders = missing.map(() => '?').join(',')
-    const rows = await this.env.DB.prepare(
-      `select id, email, first_name, last_name from users where id in (${placeholders})`,
-    )
-      .bind(...missing)
-      .all<{ id: string; email: string; first_name: string; last_name: string }>()
-    for (const u of rows.results) {
-      const peer: Peer = {
-        id: u.id,
-        email: u.email,
-        firstName: await openName(keys, u.first_name),
-        lastName: await openName(keys, u.last_name),
-      }
-      this.peers.set(u.id, { peer, at: now })
-      result.set(u.id, peer)
+    for (const peer of await findPeers(openDb(this.env.DB), await keyringOf(this.env), missing)) {
+      this.peers.set(peer.id, { peer, at: now })
+      result.set(peer.id, peer)
     }
     return result
   }
@@ -402,13 +479,10 @@ export class UserInbox extends DurableObject<Env> {
 }
 
 async function toMessage(keys: FernetKeyring, s: StoredMessage): Promise<Message> {
-  const m: Message = {
-    seq: s.seq,
-    clientId: s.clientId,
-    senderId: s.senderId,
-    body: (await decryptText(keys, s.token)) ?? '',
-    sentAt: s.sentAt,
-  }
+  const body = await decryptText(keys, s.token)
+  const m: Message = { seq: s.seq, clientId: s.clientId, senderId: s.senderId, body: body ?? '', sentAt: s.sentAt }
+  // The room logs which message it is; the list shows it as unreadable, like the room does.
+  if (body === null) m.unreadable = true
   if (s.readAt) m.readAt = s.readAt
   return m
 }

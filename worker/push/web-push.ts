@@ -20,6 +20,50 @@ export interface PushNotice {
 
 export type PushOutcome = 'sent' | 'gone' | 'failed'
 
+/**
+ * Where browsers' push services live (FCM for Chrome and most Chromium browsers,
+ * Mozilla, Apple, Microsoft/WNS); `PUSH_SERVICE_HOSTS` replaces this list. The Worker
+ * fetches every stored endpoint, so an arbitrary https URL would let anyone make it
+ * open connections to any host (issue 10).
+ */
+export const DEFAULT_PUSH_SERVICE_HOSTS: readonly string[] = [
+  'fcm.googleapis.com',
+  'updates.push.services.mozilla.com',
+  '*.push.services.mozilla.com',
+  '*.push.apple.com',
+  '*.notify.windows.com',
+]
+
+/** Host patterns from `PUSH_SERVICE_HOSTS` (comma-separated); unset or empty means the default. */
+export function pushServiceHosts(env: Pick<Env, 'PUSH_SERVICE_HOSTS'>): readonly string[] {
+  const patterns = (env.PUSH_SERVICE_HOSTS ?? '')
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .filter((p) => p !== '')
+  return patterns.length > 0 ? patterns : DEFAULT_PUSH_SERVICE_HOSTS
+}
+
+/** `host` matches itself; `*.host` matches any name under it, not `host` itself. */
+function hostMatches(hostname: string, pattern: string): boolean {
+  if (pattern.startsWith('*.')) return hostname.endsWith(pattern.slice(1)) && hostname.length > pattern.length - 1
+  return hostname === pattern
+}
+
+/** An https URL on the default port, without credentials, at a host the patterns allow. */
+export function isKnownPushService(endpoint: string, patterns: readonly string[]): boolean {
+  let url: URL
+  try {
+    url = new URL(endpoint)
+  } catch {
+    return false
+  }
+  if (url.protocol !== 'https:' || url.port !== '' || url.username !== '' || url.password !== '') return false
+  return patterns.some((p) => hostMatches(url.hostname, p))
+}
+
+export const UNKNOWN_PUSH_SERVICE =
+  "This browser's push service is not one Parley sends to; notifications still arrive while Parley is open."
+
 export function pushConfigured(env: Env): boolean {
   return !!(env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY)
 }

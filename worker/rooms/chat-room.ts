@@ -14,22 +14,22 @@ import {
 } from '../../protocol/frames.ts'
 import { decryptText, encryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import { keyringOf } from '../crypto/keys.ts'
+import { guardD1, guardSql } from '../db/param-limit.ts'
+import { findPeer } from '../db/peers.ts'
 import type { Env } from '../env.ts'
 import type { ConversationUpdate, StoredMessage } from '../inbox/updates.ts'
+import { closeWith } from '../sockets/close.ts'
+import { endedSessionSocket, socketLimitsOf, tooManySockets } from '../sockets/socket-limits.ts'
+import { BodyCache } from './body-cache.ts'
 import { migrate } from './chat-room-schema.ts'
-import { chatLimitsOf, FloodGate } from './flood-gate.ts'
-
-/** Survives hibernation with the socket. */
-interface Attachment {
-  userId: string
-  sessionId: string
-  viewing: boolean
-}
+import { type ChatLimits, chatLimitsOf, FloodGate } from './flood-gate.ts'
+import { type Admission, type SocketAttachment as Attachment, attachmentOf, RoomSockets } from './room-sockets.ts'
 
 /** A send frame accepted from a socket, waiting for the next group commit. */
 interface PendingSend {
   ws: WebSocket
   senderId: string
+  sessionId: string
   clientId: string
   body: string
 }
@@ -55,11 +55,11 @@ export interface StoredPage {
   hasMore: boolean
 }
 
+/** Ids only: people's data (names, emails) never travel in headers, where they could reach a log. */
 export const ROOM_HEADERS = {
   user: 'x-parley-user',
   session: 'x-parley-session',
   members: 'x-parley-members',
-  peer: 'x-parley-peer',
 } as const
 
 /** A change reaches the members' inboxes this long after it, so a burst travels as one snapshot. */
@@ -78,6 +78,8 @@ const NOTICE_INTERVAL_MS = 3600_000
 const MAX_NOTICES = 100
 /** Notifications carried by one delivery; the loop sends the rest next. */
 const MAX_NOTIFICATIONS_PER_DELIVERY = 100
+/** A member's name and email for the `ready` frame are read from D1 at most this often. */
+const PEER_CACHE_MS = 60_000
 
 export class ChatRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage
@@ -108,10 +110,18 @@ export class ChatRoom extends DurableObject<Env> {
   private pending: PendingSend[] = []
   private committing = false
   private readonly gates = new WeakMap<WebSocket, FloodGate>()
+  /** Sends per member across all their sockets here: more sockets buy no more sends. */
+  private readonly senders = new Map<string, FloodGate>()
+  private readonly limits: ChatLimits
+  private readonly sockets: RoomSockets
+  private readonly bodies = new BodyCache()
+  private readonly peers = new Map<string, { peer: Peer; at: number }>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.sql = ctx.storage.sql
+    this.sql = guardSql(ctx.storage.sql)
+    this.limits = chatLimitsOf(env)
+    this.sockets = new RoomSockets(ctx, socketLimitsOf(env))
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql)
       this.load()
@@ -130,22 +140,27 @@ export class ChatRoom extends DurableObject<Env> {
     const userId = request.headers.get(ROOM_HEADERS.user) ?? ''
     const sessionId = request.headers.get(ROOM_HEADERS.session) ?? ''
     const members = (request.headers.get(ROOM_HEADERS.members) ?? '').split(',')
-    const peer = JSON.parse(request.headers.get(ROOM_HEADERS.peer) ?? 'null') as Peer | null
-    if (members.length !== 2 || !peer) return new Response('Missing room headers', { status: 400 })
+    if (members.length !== 2) return new Response('Missing room headers', { status: 400 })
     this.ensureMembers(members[0]!, members[1]!)
     if (!this.isMember(userId)) return new Response('Not a member of this conversation', { status: 403 })
+    const early = this.sockets.admission(userId, sessionId)
+    if (early !== 'ok') return refusal(early)
     const params = new URL(request.url).searchParams
     // A page that opens hidden can say so at once, so no message slips by un-notified.
     const viewing = params.get('viewing') !== 'false'
     const afterParam = params.get('after')
     const after = afterParam === null ? null : Number(afterParam)
 
-    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
+    const peer = await this.peerProfile(this.peerOf(userId))
+    if (!peer) return new Response('The other member no longer exists', { status: 404 })
     const missed = after !== null && Number.isSafeInteger(after) ? await this.missedSince(after) : []
     // From here on nothing awaits: the socket joins the broadcast set only once its replay
-    // is complete, so no live frame can overtake a replayed one.
-    this.ctx.acceptWebSocket(server, [userId, sessionId])
-    server.serializeAttachment({ userId, sessionId, viewing } satisfies Attachment)
+    // is complete, so no live frame can overtake a replayed one. A session that ended while
+    // this upgrade was on its way is refused here, after every await.
+    const admission = this.sockets.admission(userId, sessionId)
+    if (admission !== 'ok') return refusal(admission)
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
+    this.sockets.accept(server, { userId, sessionId, viewing })
     this.send(server, { type: 'ready', peer, lastSeq: this.lastSeq, readUpTo: this.readState() })
     for (const message of missed) this.send(server, { type: 'message', message })
     return new Response(null, { status: 101, webSocket: client })
@@ -190,34 +205,26 @@ export class ChatRoom extends DurableObject<Env> {
     return notice
   }
 
-  /** Closes the user's sockets of these sessions (all when null) with 4401. */
+  /**
+   * Closes the user's sockets of these sessions (all when null) with 4401; an upgrade of
+   * one of them that is still on its way is refused when it arrives.
+   */
   closeSessions(userId: string, sessionIds: string[] | null, code = 4401, reason = 'session ended'): number {
-    const ended = sessionIds ? new Set(sessionIds) : null
-    let closed = 0
-    for (const ws of this.ctx.getWebSockets(userId)) {
-      const att = ws.deserializeAttachment() as Attachment | null
-      if (!att || (ended && !ended.has(att.sessionId))) continue
-      ws.close(code, reason)
-      closed++
-    }
-    return closed
+    return this.sockets.closeSessions(userId, sessionIds, code, reason)
   }
 
   // ---- socket handlers ----
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    const att = ws.deserializeAttachment() as Attachment
+    const att = attachmentOf(ws)
+    // A socket of an ended session that is still closing changes nothing.
+    if (!att || this.sockets.isEnded(att.sessionId)) return
     const gate = this.gate(ws)
     const frame = parseClientFrame(raw)
     if (!gate.admit()) {
-      if (gate.shouldClose()) return ws.close(4408, 'closed for flooding')
+      if (gate.shouldClose()) return closeWith(ws, 4408, 'closed for flooding')
       const clientId = frame.ok && frame.value.type === 'send' ? frame.value.clientId : undefined
-      return this.send(ws, {
-        type: 'error',
-        code: 'rate-limited',
-        message: 'Slow down.',
-        ...(clientId ? { clientId } : {}),
-      })
+      return this.rateLimited(ws, clientId)
     }
     if (!frame.ok) {
       const { code, message, clientId } = frame
@@ -226,13 +233,14 @@ export class ChatRoom extends DurableObject<Env> {
     const f: ClientFrame = frame.value
     switch (f.type) {
       case 'send':
+        if (!this.sender(att.userId).admit()) return this.rateLimited(ws, f.clientId)
         return this.onSend(ws, att, f.clientId, f.body)
       case 'read':
         return this.onRead(att, f.upTo)
       case 'typing':
         return this.onTyping(att, gate)
       case 'viewing':
-        return this.onViewing(ws, att, f.active)
+        return this.sockets.setViewing(ws, f.active)
       case 'ping':
         return this.send(ws, { type: 'pong' })
     }
@@ -247,7 +255,7 @@ export class ChatRoom extends DurableObject<Env> {
     }
     // The conversation went quiet: settle its outbox and counters now, so the alarm has
     // nothing left to wake the room for.
-    if (!this.ctx.getWebSockets().some((s) => s !== ws && s.readyState === WebSocket.OPEN)) await this.settle()
+    if (!this.sockets.anyOpen(ws)) await this.settle()
   }
 
   override async webSocketError(): Promise<void> {}
@@ -280,7 +288,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Queues the send for the next group commit; nothing is acknowledged before it is durable. */
   private onSend(ws: WebSocket, att: Attachment, clientId: string, body: string): void {
-    this.pending.push({ ws, senderId: att.userId, clientId, body })
+    this.pending.push({ ws, senderId: att.userId, sessionId: att.sessionId, clientId, body })
     if (this.committing) return
     this.committing = true
     // One turn of the event loop lets frames that already arrived join this commit; under
@@ -300,7 +308,7 @@ export class ChatRoom extends DurableObject<Env> {
       // Storage or the keyring failed: nothing of the batch was acknowledged, and the
       // clients resend with the same clientIds once the socket closes.
       console.error('chat room: sends could not be stored', err)
-      for (const ws of this.ctx.getWebSockets()) ws.close(1011, 'could not store messages')
+      this.sockets.closeAll(1011, 'could not store messages')
       this.pending = []
     } finally {
       this.committing = false
@@ -308,43 +316,54 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /**
-   * Inserts the batch in one synchronous block, so it commits as one transaction, then
-   * broadcasts; the runtime holds the frames until the commit is durable (output gate).
+   * Inserts the batch in one transaction, then applies its effects to memory and
+   * broadcasts; the runtime holds the frames until the commit is durable (output gate). A
+   * throw midway rolls every row back and leaves memory as it was, so what is in memory
+   * always matches what is stored.
    */
   private async storeBatch(batch: PendingSend[], tokens: string[], keys: FernetKeyring): Promise<void> {
-    const viewing = new Map(this.members!.map((m) => [m, this.isViewing(m)]))
-    const stored: Message[] = []
-    const retried: { ws: WebSocket; row: MessageRow }[] = []
-    let owesNotification = false
+    const viewing = new Map(this.members!.map((m) => [m, this.sockets.isViewing(m)]))
     const sentAt = new Date().toISOString()
-    batch.forEach((send, i) => {
-      const recipient = this.peerOf(send.senderId)
-      const seq = this.lastSeq + 1
-      const inserted = this.sql
-        .exec(
-          `insert into messages (seq, client_id, sender_id, body, sent_at, notify) values (?, ?, ?, ?, ?, ?)
-           on conflict (sender_id, client_id) do nothing returning seq`,
-          seq,
-          send.clientId,
-          send.senderId,
-          tokens[i]!,
-          sentAt,
-          viewing.get(recipient) ? 0 : 1,
-        )
-        .toArray()
-      if (inserted.length === 0) {
-        // A retry of a stored message: echo the original to the retrying socket only.
-        retried.push({ ws: send.ws, row: this.findByClientId(send.senderId, send.clientId)! })
-        return
-      }
-      this.lastSeq = seq
+    const { stored, retried } = this.ctx.storage.transactionSync(() => {
+      const stored: Message[] = []
+      const retried: { ws: WebSocket; row: MessageRow }[] = []
+      batch.forEach((send, i) => {
+        // A session that ended while its frame waited for this commit stores nothing.
+        if (this.sockets.isEnded(send.sessionId)) return
+        const recipient = this.peerOf(send.senderId)
+        const seq = this.lastSeq + stored.length + 1
+        const inserted = this.sql
+          .exec(
+            `insert into messages (seq, client_id, sender_id, body, sent_at, notify) values (?, ?, ?, ?, ?, ?)
+             on conflict (sender_id, client_id) do nothing returning seq`,
+            seq,
+            send.clientId,
+            send.senderId,
+            tokens[i]!,
+            sentAt,
+            viewing.get(recipient) ? 0 : 1,
+          )
+          .toArray()
+        if (inserted.length === 0) {
+          // A retry of a stored message: echo the original to the retrying socket only.
+          retried.push({ ws: send.ws, row: this.findByClientId(send.senderId, send.clientId)! })
+          return
+        }
+        stored.push({ seq, clientId: send.clientId, senderId: send.senderId, body: send.body, sentAt })
+      })
+      return { stored, retried }
+    })
+    let owesNotification = false
+    for (const message of stored) {
+      const recipient = this.peerOf(message.senderId)
+      this.lastSeq = message.seq
       this.unread.set(recipient, (this.unread.get(recipient) ?? 0) + 1)
+      this.bodies.put(message.seq, message.body)
       if (!viewing.get(recipient)) {
-        this.owedUpTo.set(recipient, seq)
+        this.owedUpTo.set(recipient, message.seq)
         owesNotification = true
       }
-      stored.push({ seq, clientId: send.clientId, senderId: send.senderId, body: send.body, sentAt })
-    })
+    }
     if (stored.length > 0) {
       this.afterChange()
       this.broadcast(...stored.map((message): ServerFrame => ({ type: 'message', message })))
@@ -378,16 +397,14 @@ export class ChatRoom extends DurableObject<Env> {
     this.afterChange()
     this.broadcast({ type: 'read', userId: att.userId, upTo: target, at })
     this.scheduleDelivery()
+    // A read clears badges and titles as promptly as a message raises them: it must not
+    // wait for a busy room's next snapshot.
+    this.hurryDelivery()
   }
 
   private onTyping(att: Attachment, gate: FloodGate): void {
     if (!gate.admitTyping()) return
-    const frame = JSON.stringify({ type: 'typing', userId: att.userId } satisfies ServerFrame)
-    for (const peerSocket of this.ctx.getWebSockets(this.peerOf(att.userId))) trySend(peerSocket, frame)
-  }
-
-  private onViewing(ws: WebSocket, att: Attachment, active: boolean): void {
-    if (att.viewing !== active) ws.serializeAttachment({ ...att, viewing: active } satisfies Attachment)
+    this.sockets.sendTo(this.peerOf(att.userId), { type: 'typing', userId: att.userId })
   }
 
   // ---- delivery to the members' inboxes (outbox) ----
@@ -534,7 +551,7 @@ export class ChatRoom extends DurableObject<Env> {
       )
       .toArray()
     const last = this.sql.exec<{ sent_at: string }>('select sent_at from messages where seq = ?', upTo).one()
-    const db = this.env.DB
+    const db = guardD1(this.env.DB)
     await db.batch([
       db
         .prepare(
@@ -642,10 +659,6 @@ export class ChatRoom extends DurableObject<Env> {
       .one().n
   }
 
-  private isViewing(userId: string): boolean {
-    return this.ctx.getWebSockets(userId).some((ws) => (ws.deserializeAttachment() as Attachment | null)?.viewing)
-  }
-
   private readState(): Record<string, number> {
     const state: Record<string, number> = {}
     for (const m of this.members ?? []) state[m] = this.readUpTo.get(m) ?? 0
@@ -694,10 +707,17 @@ export class ChatRoom extends DurableObject<Env> {
     return missed.length > MAX_REPLAY_MESSAGES ? missed.slice(-MAX_REPLAY_MESSAGES) : missed
   }
 
+  /**
+   * A stored token that no key opens makes that one message unreadable, never the whole
+   * history: the room and seq are logged (never the token), the rest is served.
+   */
   private async toMessage(keys: FernetKeyring, r: MessageRow): Promise<Message> {
-    const body = await decryptText(keys, r.body)
-    if (body === null) throw new Error(`message ${r.seq} could not be decrypted with FERNET_KEYS`)
-    const m: Message = { seq: r.seq, clientId: r.client_id, senderId: r.sender_id, body, sentAt: r.sent_at }
+    const body = await this.bodies.get(r.seq, () => decryptText(keys, r.body))
+    const m: Message = { seq: r.seq, clientId: r.client_id, senderId: r.sender_id, body: body ?? '', sentAt: r.sent_at }
+    if (body === null) {
+      console.error(`chat room ${this.ctx.id.toString()}: message ${r.seq} could not be decrypted with FERNET_KEYS`)
+      m.unreadable = true
+    }
     if (r.read_at) m.readAt = r.read_at
     return m
   }
@@ -709,32 +729,51 @@ export class ChatRoom extends DurableObject<Env> {
   private gate(ws: WebSocket): FloodGate {
     let gate = this.gates.get(ws)
     if (!gate) {
-      gate = new FloodGate(chatLimitsOf(this.env))
+      gate = new FloodGate(this.limits)
       this.gates.set(ws, gate)
     }
     return gate
   }
 
-  private send(ws: WebSocket, frame: ServerFrame): void {
-    trySend(ws, JSON.stringify(frame))
+  /** The member's bucket for sends, shared by all their sockets in this room. */
+  private sender(userId: string): FloodGate {
+    let gate = this.senders.get(userId)
+    if (!gate) {
+      gate = new FloodGate({
+        ...this.limits,
+        framesPerSecond: this.limits.sendsPerSecond,
+        frameBurst: this.limits.sendBurst,
+      })
+      this.senders.set(userId, gate)
+    }
+    return gate
   }
 
-  /** Every frame to every socket of the room, in order; the sockets are looked up once. */
+  private rateLimited(ws: WebSocket, clientId: string | undefined): void {
+    this.send(ws, { type: 'error', code: 'rate-limited', message: 'Slow down.', ...(clientId ? { clientId } : {}) })
+  }
+
+  private send(ws: WebSocket, frame: ServerFrame): void {
+    this.sockets.send(ws, frame)
+  }
+
   private broadcast(...frames: ServerFrame[]): void {
-    const sockets = this.ctx.getWebSockets()
-    for (const frame of frames) {
-      const text = JSON.stringify(frame)
-      for (const ws of sockets) trySend(ws, text)
-    }
+    this.sockets.broadcast(...frames)
+  }
+
+  /** A member's name and email, read through worker/db and kept briefly (names can change). */
+  private async peerProfile(userId: string): Promise<Peer | null> {
+    const now = Date.now()
+    const hit = this.peers.get(userId)
+    if (hit && now - hit.at < PEER_CACHE_MS) return hit.peer
+    const peer = await findPeer(this.env, userId)
+    if (peer) this.peers.set(userId, { peer, at: now })
+    return peer
   }
 }
 
-function trySend(ws: WebSocket, text: string): void {
-  try {
-    ws.send(text)
-  } catch {
-    // The socket is closing; its client resumes from its last seq.
-  }
+function refusal(admission: Exclude<Admission, 'ok'>): Response {
+  return admission === 'session-ended' ? endedSessionSocket() : tooManySockets()
 }
 
 function stored(r: MessageRow): StoredMessage {

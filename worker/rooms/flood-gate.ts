@@ -9,6 +9,9 @@ export interface ChatLimits {
   /** Consecutive refused frames before the socket is closed. */
   floodStrikes: number
   typingIntervalMs: number
+  /** Sends of one member in one conversation, across all their sockets. */
+  sendsPerSecond: number
+  sendBurst: number
 }
 
 const num = (v: string | undefined, fallback: number) => {
@@ -22,6 +25,8 @@ export function chatLimitsOf(env: Env): ChatLimits {
     frameBurst: num(env.CHAT_FRAME_BURST, 60),
     floodStrikes: num(env.CHAT_FLOOD_STRIKES, 20),
     typingIntervalMs: 1000,
+    sendsPerSecond: num(env.CHAT_SENDS_PER_SECOND, 20),
+    sendBurst: num(env.CHAT_SEND_BURST, 60),
   }
 }
 

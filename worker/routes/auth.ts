@@ -5,14 +5,14 @@ import { Hono } from 'hono'
 import { parseLogin, parseRegister } from '../accounts/inputs.ts'
 import { endSessions } from '../accounts/session-end.ts'
 import { keyringOf } from '../crypto/keys.ts'
-import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../crypto/password.ts'
-import { nameIndex, sessions, users } from '../db/schema.ts'
+import { needsRehash } from '../crypto/password.ts'
+import { sessions, users } from '../db/schema.ts'
 import { newSession, revokeSessionStatement } from '../db/sessions.ts'
-import { findUserByEmail, nameIndexRows, sealNames, toUser } from '../db/users.ts'
+import { findUserByEmail, nameIndexInserts, sealNames, toUser, type UserRow } from '../db/users.ts'
 import type { AppEnv } from '../env.ts'
 import { body } from '../http/body.ts'
 import { Problem } from '../http/problem.ts'
-import { clientAddress, limiter, limitsOf, tooMany } from '../http/rate-limit.ts'
+import { clientAddress, limitsOf, reserveRegistration, reserveSignIn, takeHashSlot } from '../http/rate-limit.ts'
 import { clearSessionCookie, issueSessionCookie, requireSession } from '../http/session.ts'
 
 const emailTaken = () =>
@@ -27,13 +27,20 @@ export const auth = new Hono<AppEnv>()
   .post('/register', body(parseRegister), async (c) => {
     const input = c.req.valid('json')
     const db = c.var.db
-    if (await findUserByEmail(db, input.email)) throw emailTaken()
     const limits = limitsOf(c.env)
-    const verdict = await limiter(c.env, `register-ip:${clientAddress(c.req.raw)}`).hit(
-      limits.registrationsPerIp,
-      limits.registrationsPerIpWindowS,
-    )
-    if (!verdict.allowed) throw tooMany(verdict.retryAfter, 'Too many accounts were created from your network.')
+    // Counted before the email is looked up, a taken one included (issue 10).
+    const registration = await reserveRegistration(c.env, limits, clientAddress(c.req.raw))
+    const slot = await takeHashSlot(limits, registration.refund)
+    let passwordHash: string
+    try {
+      // Inside the slot, so a burst of new emails never has more than a few of these pending.
+      const lookup = await registration.reserveTakenEmail()
+      if (await findUserByEmail(db, input.email)) throw emailTaken()
+      await lookup.free()
+      passwordHash = await slot.hash(input.password)
+    } finally {
+      slot.release()
+    }
 
     const keys = await keyringOf(c.env)
     const sealed = await sealNames(keys, c.env.NAME_INDEX_KEY, input.firstName, input.lastName)
@@ -41,7 +48,7 @@ export const auth = new Hono<AppEnv>()
     const user = {
       id: crypto.randomUUID(),
       email: input.email,
-      passwordHash: hashPassword(input.password),
+      passwordHash,
       firstName: sealed.firstName,
       lastName: sealed.lastName,
       isActive: true,
@@ -52,12 +59,11 @@ export const auth = new Hono<AppEnv>()
       lastActiveAt: now.toISOString(),
     }
     const session = newSession(user.id, c.req.header('user-agent') ?? '', now)
-    const rows = nameIndexRows(user.id, sealed.tokens)
     try {
       await db.batch([
         db.insert(users).values(user),
         db.insert(sessions).values(session),
-        ...(rows.length > 0 ? [db.insert(nameIndex).values(rows)] : []),
+        ...nameIndexInserts(db, user.id, sealed.tokens),
       ])
     } catch (err) {
       // Two registrations of one email racing: the unique index decides, nothing is left half-written.
@@ -71,35 +77,33 @@ export const auth = new Hono<AppEnv>()
   .post('/login', body(parseLogin), async (c) => {
     const { email, password } = c.req.valid('json')
     const limits = limitsOf(c.env)
-    const ipLimiter = limiter(c.env, `login-ip:${clientAddress(c.req.raw)}`)
-    const emailLimiter = limiter(c.env, `login-email:${email}`)
-    const [ipVerdict, emailVerdict] = await Promise.all([
-      ipLimiter.peek(limits.loginFailsPerIp, limits.loginFailsPerIpWindowS),
-      emailLimiter.lockoutStatus(),
-    ])
-    if (!ipVerdict.allowed) throw tooMany(ipVerdict.retryAfter, 'Too many failed sign-ins from your network.')
-    if (!emailVerdict.allowed) throw tooMany(emailVerdict.retryAfter, 'Too many failed sign-ins for this email.')
-
+    // Counted as a failure before the lookup and the hash, so parallel guesses cannot
+    // outrun the count; a success or a busy refusal hands it back (issue 10).
+    const attempt = await reserveSignIn(c.env, limits, clientAddress(c.req.raw), email)
+    const slot = await takeHashSlot(limits, attempt.refund)
     const db = c.var.db
-    const row = await findUserByEmail(db, email)
+    let row: UserRow | undefined
     let ok = false
-    if (row) ok = verifyPassword(password, row.passwordHash)
-    else burnPasswordCheck(password)
-    if (!row || !ok || !row.isActive) {
-      if (!ok) {
-        await Promise.all([
-          ipLimiter.hit(limits.loginFailsPerIp, limits.loginFailsPerIpWindowS),
-          emailLimiter.recordFailure(limits.loginFailsPerEmail, limits.loginEmailLockoutS),
-        ])
-      }
-      throw badCredentials()
+    let rehashed: string | undefined
+    try {
+      row = await findUserByEmail(db, email)
+      // A deactivated account's right password is a failure like any other: same 401, still counted.
+      if (row) ok = (await slot.verify(password, row.passwordHash)) && row.isActive
+      else await slot.burn(password)
+      if (row && ok && needsRehash(row.passwordHash)) rehashed = await slot.hash(password)
+    } catch (err) {
+      await attempt.refund()
+      throw err
+    } finally {
+      slot.release()
     }
-    await emailLimiter.resetFailures()
+    if (!row || !ok) throw badCredentials()
+    await attempt.succeed()
 
     const now = new Date()
     const session = newSession(row.id, c.req.header('user-agent') ?? '', now)
     const update: Partial<typeof users.$inferInsert> = { lastLogin: now.toISOString(), lastActiveAt: now.toISOString() }
-    if (needsRehash(row.passwordHash)) update.passwordHash = hashPassword(password)
+    if (rehashed) update.passwordHash = rehashed
     await db.batch([db.update(users).set(update).where(eq(users.id, row.id)), db.insert(sessions).values(session)])
     await issueSessionCookie(c, row, session)
     return c.json({ user: await toUser(await keyringOf(c.env), row) })

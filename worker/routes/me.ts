@@ -5,14 +5,13 @@ import { Hono } from 'hono'
 import { parsePasswordChange, parseProfilePatch } from '../accounts/inputs.ts'
 import { endSessions } from '../accounts/session-end.ts'
 import { keyringOf } from '../crypto/keys.ts'
-import { hashPassword, verifyPassword } from '../crypto/password.ts'
 import { users } from '../db/schema.ts'
 import { listLiveSessions, revokeOtherSessionsStatement, revokeSessionStatement } from '../db/sessions.ts'
 import { findUser, sealNames, updateNamesStatements } from '../db/users.ts'
 import type { AppEnv } from '../env.ts'
 import { body, readJson } from '../http/body.ts'
 import { invalid, notSignedIn, Problem } from '../http/problem.ts'
-import { limiter, limitsOf, tooMany } from '../http/rate-limit.ts'
+import { limitsOf, reservePasswordCheck, takeHashSlot } from '../http/rate-limit.ts'
 import { clearSessionCookie, requireSession } from '../http/session.ts'
 
 export const me = new Hono<AppEnv>()
@@ -36,24 +35,27 @@ export const me = new Hono<AppEnv>()
     const parsed = parsePasswordChange(await readJson(c.req.raw), current.email)
     if (!parsed.ok) throw invalid(parsed.errors)
     const { currentPassword, newPassword } = parsed.value
-    // Guessing the current password is throttled like a failed sign-in for this email.
+    // Guessing the current password is throttled like a failed sign-in for this email, and
+    // counted before the hash, so parallel guesses cannot outrun the count (issue 10).
     const limits = limitsOf(c.env)
-    const emailLimiter = limiter(c.env, `login-email:${current.email}`)
-    const status = await emailLimiter.lockoutStatus()
-    if (!status.allowed) throw tooMany(status.retryAfter, 'Too many wrong passwords. Try again later.')
-    const row = await findUser(c.var.db, current.id)
-    if (!row) throw notSignedIn()
-    if (!verifyPassword(currentPassword, row.passwordHash)) {
-      await emailLimiter.recordFailure(limits.loginFailsPerEmail, limits.loginEmailLockoutS)
-      throw invalid({ currentPassword: 'Your current password is not correct.' })
+    const attempt = await reservePasswordCheck(c.env, limits, current.email)
+    const slot = await takeHashSlot(limits, attempt.refund)
+    let passwordHash: string | undefined
+    try {
+      const row = await findUser(c.var.db, current.id)
+      if (!row) {
+        await attempt.refund()
+        throw notSignedIn()
+      }
+      if (await slot.verify(currentPassword, row.passwordHash)) passwordHash = await slot.hash(newPassword)
+    } finally {
+      slot.release()
     }
-    await emailLimiter.resetFailures()
+    if (!passwordHash) throw invalid({ currentPassword: 'Your current password is not correct.' })
+    await attempt.succeed()
     const db = c.var.db
     const [, revoked] = await db.batch([
-      db
-        .update(users)
-        .set({ passwordHash: hashPassword(newPassword) })
-        .where(eq(users.id, current.id)),
+      db.update(users).set({ passwordHash }).where(eq(users.id, current.id)),
       revokeOtherSessionsStatement(db, current.id, c.var.session.sessionId),
     ])
     c.executionCtx.waitUntil(

@@ -6,6 +6,7 @@ import { parseCursor, parseLimit } from '../http/params.ts'
 import { Problem } from '../http/problem.ts'
 import { requireSession } from '../http/session.ts'
 import { inboxOf } from '../inbox/inbox-key.ts'
+import { forwardUpgrade } from '../sockets/socket-limits.ts'
 
 const MAX_IDS = 500
 
@@ -48,5 +49,5 @@ export const notifications = new Hono<AppEnv>()
     }
     const headers = new Headers(c.req.raw.headers)
     headers.set('x-parley-session', c.var.session.sessionId)
-    return inboxOf(c.env, c.var.user.id).fetch(new Request(c.req.raw, { headers }))
+    return forwardUpgrade(inboxOf(c.env, c.var.user.id), new Request(c.req.raw, { headers }))
   })

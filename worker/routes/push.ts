@@ -5,7 +5,14 @@ import { asObject, body, notAnObject, type Parsed } from '../http/body.ts'
 import { invalid, Problem } from '../http/problem.ts'
 import { requireSession } from '../http/session.ts'
 import { inboxOf } from '../inbox/inbox-key.ts'
-import { pushConfigured, type StoredSubscription, subscriptionProblem } from '../push/web-push.ts'
+import {
+  isKnownPushService,
+  pushConfigured,
+  pushServiceHosts,
+  type StoredSubscription,
+  subscriptionProblem,
+  UNKNOWN_PUSH_SERVICE,
+} from '../push/web-push.ts'
 
 function parseSubscription(raw: unknown): Parsed<StoredSubscription> {
   const obj = asObject(raw)
@@ -25,6 +32,9 @@ export const push = new Hono<AppEnv>()
   .get('/public-key', (c) => c.json({ publicKey: pushConfigured(c.env) ? c.env.VAPID_PUBLIC_KEY : null }))
 
   .post('/subscriptions', body(parseSubscription), async (c) => {
+    if (!isKnownPushService(c.req.valid('json').endpoint, pushServiceHosts(c.env))) {
+      throw invalid({ endpoint: UNKNOWN_PUSH_SERVICE })
+    }
     if (!pushConfigured(c.env)) throw new Problem(409, 'push-disabled', 'Push notifications are not set up here.')
     await inboxOf(c.env, c.var.user.id).addPushSubscription(c.req.valid('json'))
     return c.body(null, 201)

@@ -15,6 +15,8 @@ export interface ChatMessage {
   seq: number | null
   senderId: string
   body: string
+  /** The server holds the message but no key opens it. */
+  unreadable?: true
   sentAt: string
   status: MessageStatus
   problem: string | null
@@ -101,6 +103,7 @@ export function createConversationStore(peerId: string) {
             item.seq = m.seq
             item.sentAt = m.sentAt
             item.body = m.body
+            if (m.unreadable) item.unreadable = true
             item.status = 'sent'
             item.problem = null
           } else {
@@ -110,6 +113,7 @@ export function createConversationStore(peerId: string) {
               seq: m.seq,
               senderId: m.senderId,
               body: m.body,
+              ...(m.unreadable ? { unreadable: true as const } : {}),
               sentAt: m.sentAt,
               status: 'sent',
               problem: null,

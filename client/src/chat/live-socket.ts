@@ -1,6 +1,8 @@
 // A WebSocket that stays up: reconnects with backoff, detects dead connections with a
 // ping/pong heartbeat, pauses while the browser is offline, and applies the close-code
-// policy of the contract (4401, 4403, 4408, 1012). Shared by the chat and notifications sockets.
+// policy of the contract (4401, 4403, 4408, 1012), acting on the `closing` frame that announces
+// a server's close rather than waiting for the close event (ADR 005). Shared by the chat and
+// notifications sockets.
 import { createSignal } from 'solid-js'
 import { PING_FRAME } from '../../../protocol/frames.ts'
 import { backoffDelay } from './backoff.ts'
@@ -58,6 +60,13 @@ export interface LiveSocket {
   send(text: string): boolean
   /** Skips the wait and tries now. */
   retryNow(): void
+}
+
+/** The code of a `closing` frame (protocol/frames.ts ClosingFrame), or null for any other frame. */
+function closingCode(frame: unknown): number | null {
+  if (typeof frame !== 'object' || frame === null) return null
+  const { type, code } = frame as { type?: unknown; code?: unknown }
+  return type === 'closing' && typeof code === 'number' ? code : null
 }
 
 /** The ws:// or wss:// URL of a path on this origin (CSP connect-src 'self' allows it). */
@@ -169,6 +178,15 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
       try {
         frame = JSON.parse(event.data)
       } catch {
+        return
+      }
+      const closing = closingCode(frame)
+      if (closing !== null) {
+        // The server is closing this socket with that code; its close event can come seconds
+        // later (ADR 005), so the socket counts as closed with that code now.
+        abandon()
+        options.onClose?.(closing)
+        onClosed(closing, true)
         return
       }
       options.onFrame(frame)

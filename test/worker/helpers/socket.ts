@@ -65,13 +65,19 @@ export class TestSocket {
     return this.next((f) => f.type === type, timeoutMs)
   }
 
-  /** Resolves true if no matching frame arrives within `ms`. */
+  /**
+   * Resolves true if no matching frame arrives within `ms` while the socket stays open. A
+   * socket that is closed, or closes during the wait, is not silence: that throws.
+   */
   async silentFor(match: (f: Frame) => boolean, ms: number): Promise<boolean> {
     try {
       await this.next(match, ms)
       return false
-    } catch {
-      return true
+    } catch (err) {
+      if (this.closeCode === null) return true
+      throw new Error(`socket closed (${this.closeCode}) while expecting silence: a closed socket is not silence`, {
+        cause: err,
+      })
     }
   }
 

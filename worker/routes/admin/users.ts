@@ -1,6 +1,8 @@
 // /api/admin/users: staff manage accounts through a few editable fields; every write is audited.
+
 import { count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
 import { Hono } from 'hono'
+import { normalizeEmail } from '../../../protocol/account-rules.ts'
 import { endSessions } from '../../accounts/session-end.ts'
 import { type AdminUserPatch, parseAdminUserPatch } from '../../admin/inputs.ts'
 import type { FernetKeyring } from '../../crypto/fernet.ts'
@@ -21,7 +23,7 @@ async function toAdminUser(keys: FernetKeyring, row: UserRow) {
 
 /** Email substring, or every word of q as a whole name word (blind index). */
 async function matchUsers(db: Db, indexKey: string, q: string): Promise<SQL | undefined> {
-  const text = q.trim().toLowerCase()
+  const text = normalizeEmail(q)
   if (text === '') return undefined
   const words = [...new Set(nameWords(text))].slice(0, 10)
   const tokens = await Promise.all(words.map((w) => wordToken(indexKey, w)))
@@ -116,6 +118,7 @@ export const adminUsers = new Hono<AppEnv>()
       if (patch.isStaff !== undefined) flags.isStaff = patch.isStaff
       if (Object.keys(flags).length > 0) statements.push(db.update(users).set(flags).where(eq(users.id, target.id)))
       const deactivated = target.isActive && patch.isActive === false
+      const revokeAt = statements.length
       if (deactivated) statements.push(revokeOtherSessionsStatement(db, target.id))
       // A write that changes nothing is not an admin action worth recording.
       if (Object.keys(changes).length > 0) {
@@ -129,11 +132,20 @@ export const adminUsers = new Hono<AppEnv>()
           }),
         )
       }
-      if (statements.length > 0) {
-        await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]])
+      const results =
+        statements.length > 0
+          ? await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]])
+          : []
+      // Every session and socket of a deactivated user ends now, not at their next request;
+      // the revoked ids also refuse any upgrade of theirs still on its way.
+      if (deactivated) {
+        const revoked = results[revokeAt] as { id: string }[]
+        await endSessions(
+          c.env,
+          target.id,
+          revoked.map((r) => r.id),
+        )
       }
-      // Every session and socket of a deactivated user ends now, not at their next request.
-      if (deactivated) await endSessions(c.env, target.id, null)
       const updated = (await findUser(db, target.id))!
       return c.json({ user: await toAdminUser(keys, updated) })
     },

@@ -14,7 +14,10 @@ export function ConversationListItem(props: { entry: ListEntry; active: boolean 
   const last = () => props.entry.lastMessage
   const mine = () => last()?.senderId === session.user?.id
   // One line: newlines become spaces, and the cut never splits a character.
-  const preview = () => cutCodePoints((last()?.body ?? '').replace(/\s+/g, ' '), PREVIEW_CHARS)
+  const preview = () =>
+    last()?.unreadable
+      ? "This message can't be read."
+      : cutCodePoints((last()?.body ?? '').replace(/\s+/g, ' '), PREVIEW_CHARS)
   return (
     <li class="conv-row">
       <A

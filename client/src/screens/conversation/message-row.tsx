@@ -83,7 +83,9 @@ export function MessageRow(props: MessageRowProps) {
     >
       <div class="msg-bubble">
         <span class="visually-hidden">{props.mine ? 'You' : props.senderName}: </span>
-        <p class="msg-body">{m.body}</p>
+        <Show when={!m.unreadable} fallback={<p class="msg-body msg-unreadable">This message can't be read.</p>}>
+          <p class="msg-body">{m.body}</p>
+        </Show>
         <span class="msg-meta">
           <time datetime={m.sentAt}>{formatClock(m.sentAt)}</time>
           <Show when={props.mine}>
