@@ -23,8 +23,21 @@ export function setSignedIn(user: User): void {
   setState({ status: 'signed-in', user, endedBy: null })
 }
 
+/** While this device signs itself out, the server's 4401 on its sockets is that sign-out. */
+let signingOut = false
+
 export function clearSession(endedBy: SessionEnd): void {
-  setState({ status: 'signed-out', user: null, endedBy })
+  setState({ status: 'signed-out', user: null, endedBy: signingOut ? 'sign-out' : endedBy })
+}
+
+/** Runs this device's own sign-out: a session end that it causes is not "ended elsewhere". */
+export async function signingOutWhile<T>(work: () => Promise<T>): Promise<T> {
+  signingOut = true
+  try {
+    return await work()
+  } finally {
+    signingOut = false
+  }
 }
 
 // Any 401 means the session is gone (logged out, revoked elsewhere, expired): the route

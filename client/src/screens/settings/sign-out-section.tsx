@@ -2,7 +2,7 @@
 import { createSignal } from 'solid-js'
 import { signOut } from '../../accounts.ts'
 import { ApiError } from '../../api.ts'
-import { clearSession } from '../../session.ts'
+import { clearSession, signingOutWhile } from '../../session.ts'
 import { Button } from '../../ui/button.tsx'
 import { FormError } from '../../ui/form-error.tsx'
 
@@ -14,12 +14,18 @@ export function SignOutSection() {
     setPending(true)
     setFailure(null)
     try {
-      await signOut()
-      clearSession('sign-out')
+      await signingOutWhile(async () => {
+        try {
+          await signOut()
+          clearSession('sign-out')
+        } catch (err) {
+          // A 401 means the session was already gone, which is what the person wanted.
+          if (err instanceof ApiError && err.status === 401) clearSession('sign-out')
+          else throw err
+        }
+      })
     } catch (err) {
-      // A 401 means the session was already gone, which is what the person wanted.
-      if (err instanceof ApiError && err.status === 401) clearSession('sign-out')
-      else setFailure(err instanceof ApiError ? err.problem.detail : 'Signing out did not work. Please try again.')
+      setFailure(err instanceof ApiError ? err.problem.detail : 'Signing out did not work. Please try again.')
     } finally {
       setPending(false)
     }
