@@ -5,18 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { hashPassword, hashPasswordSliced, verifyPassword, verifyPasswordSliced } from '../../worker/crypto/password.ts'
 import { HASH_SLOT_LEASE_MS, type HashSlot, HashSlots, passwordHashing } from '../../worker/limits/hash-slots.ts'
 import { call, freshAddress, PASSWORD, problemOf, signUp, uniqueEmail } from './helpers/http.ts'
+import { drain, statuses, useVars } from './helpers/limits.ts'
 
-type Vars = Partial<Record<keyof Cloudflare.Env, string>>
-const saved: Vars = {}
-
-/** Overrides [vars] for this test: the Worker reads `env` on every request. */
-function setVars(vars: Vars) {
-  const bag = env as unknown as Record<string, string | undefined>
-  for (const [k, v] of Object.entries(vars)) {
-    if (!(k in saved)) saved[k as keyof Vars] = bag[k]
-    bag[k] = v
-  }
-}
+const { setVars } = useVars()
 
 let held: HashSlot[] = []
 
@@ -33,24 +24,10 @@ function releaseSlots() {
   held = []
 }
 
-afterEach(() => {
-  releaseSlots()
-  Object.assign(env, saved)
-  for (const k of Object.keys(saved)) delete saved[k as keyof Vars]
-})
+afterEach(releaseSlots)
 
 const login = (email: string, password: string, address = freshAddress()) =>
   call('/api/auth/login', { body: { email, password }, headers: { 'cf-connecting-ip': address } })
-
-function statuses(responses: Response[]): Record<number, number> {
-  const counts: Record<number, number> = {}
-  for (const r of responses) counts[r.status] = (counts[r.status] ?? 0) + 1
-  return counts
-}
-
-async function drain(responses: Response[]) {
-  await Promise.all(responses.filter((r) => !r.bodyUsed).map((r) => r.body?.cancel()))
-}
 
 describe('sign-in attempts are counted before the password is checked', () => {
   it('checks at most 10 of 40 parallel wrong passwords for one email and refuses the rest with 429', async () => {

@@ -1,38 +1,13 @@
 // Issue 10: registration attempts count before the email is looked up, taken emails
 // included, and an address that keeps hitting taken emails is refused.
-import { env } from 'cloudflare:test'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { call, freshAddress, PASSWORD, problemOf, signUp, uniqueEmail } from './helpers/http.ts'
+import { drain, statuses, useVars } from './helpers/limits.ts'
 
-type Vars = Partial<Record<keyof Cloudflare.Env, string>>
-const saved: Vars = {}
-
-/** Overrides [vars] for this test: the Worker reads `env` on every request. */
-function setVars(vars: Vars) {
-  const bag = env as unknown as Record<string, string | undefined>
-  for (const [k, v] of Object.entries(vars)) {
-    if (!(k in saved)) saved[k as keyof Vars] = bag[k]
-    bag[k] = v
-  }
-}
-
-afterEach(() => {
-  Object.assign(env, saved)
-  for (const k of Object.keys(saved)) delete saved[k as keyof Vars]
-})
+const { setVars } = useVars()
 
 const register = (email: string, address: string) =>
   call('/api/auth/register', { body: { email, password: PASSWORD }, headers: { 'cf-connecting-ip': address } })
-
-function statuses(responses: Response[]): Record<number, number> {
-  const counts: Record<number, number> = {}
-  for (const r of responses) counts[r.status] = (counts[r.status] ?? 0) + 1
-  return counts
-}
-
-async function drain(responses: Response[]) {
-  await Promise.all(responses.filter((r) => !r.bodyUsed).map((r) => r.body?.cancel()))
-}
 
 describe('registrations of taken emails', () => {
   it('refuses every registration from an address after 20 taken emails, before looking the email up', async () => {

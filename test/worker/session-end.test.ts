@@ -4,22 +4,13 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { inboxOf } from '../../worker/inbox/inbox-key.ts'
 import { roomFor } from '../../worker/rooms/room-key.ts'
-import { call, freshAddress, PASSWORD, sessionCookie, signUp } from './helpers/http.ts'
+import { call, signIn, signUp } from './helpers/http.ts'
 import { openChat, openSocket, TestSocket, upgrade } from './helpers/socket.ts'
 
 async function currentSessionId(cookie: string): Promise<string> {
   const res = await call('/api/me/sessions', { cookie })
   const { sessions } = (await res.json()) as { sessions: { id: string; current: boolean }[] }
   return sessions.find((s) => s.current)!.id
-}
-
-async function secondDevice(email: string): Promise<string> {
-  const res = await call('/api/auth/login', {
-    body: { email, password: PASSWORD },
-    headers: { 'cf-connecting-ip': freshAddress() },
-  })
-  expect(res.status).toBe(200)
-  return sessionCookie(res)
 }
 
 describe('ending a session while its upgrades are on the way', () => {
@@ -53,7 +44,7 @@ describe('ending a session while its upgrades are on the way', () => {
 
   it('keeps the other sessions of the user connected', async () => {
     const [a, b] = await Promise.all([signUp(), signUp()])
-    const other = await secondDevice(a.email)
+    const other = await signIn(a.email)
     await inboxOf(env, a.id).endSessions(a.id, [await currentSessionId(a.cookie)])
     const ws = await openChat(other, b.id)
     expect(ws.ready?.type).toBe('ready')
@@ -64,7 +55,7 @@ describe('ending a session while its upgrades are on the way', () => {
   it('leaves no socket of a session open when it logs out in the middle of 80 upgrades', async () => {
     // Spread over conversations, so no upgrade meets the per-session socket cap.
     const [a, ...peers] = await Promise.all(Array.from({ length: 9 }, () => signUp()))
-    const s2 = await secondDevice(a!.email)
+    const s2 = await signIn(a!.email)
     const upgrades: Promise<Response>[] = []
     let logout: Promise<Response> | null = null
     for (let i = 0; i < 80; i++) {

@@ -3,17 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_FRAME_BYTES } from '../../protocol/frames.ts'
 import { DEFAULT_SOCKETS_PER_SESSION, DEFAULT_SOCKETS_PER_USER } from '../../worker/sockets/socket-limits.ts'
-import { call, freshAddress, PASSWORD, problemOf, sessionCookie, signUp } from './helpers/http.ts'
+import { problemOf, signIn, signUp } from './helpers/http.ts'
 import { type Frame, openChat, openSocket, type TestSocket, upgrade } from './helpers/socket.ts'
-
-async function login(email: string): Promise<string> {
-  const res = await call('/api/auth/login', {
-    body: { email, password: PASSWORD },
-    headers: { 'cf-connecting-ip': freshAddress() },
-  })
-  expect(res.status).toBe(200)
-  return sessionCookie(res)
-}
 
 const closeAll = (sockets: TestSocket[]) => {
   for (const s of sockets) s.close()
@@ -30,7 +21,6 @@ describe('socket caps', () => {
     expect((await problemOf(refused)).type).toBe('/problems/too-many-sockets')
     // A closed socket makes room again.
     open.pop()!.close()
-    await open[0]!.ws.readyState
     let again: Response | null = null
     for (let i = 0; i < 50 && again?.status !== 101; i++) {
       again = await upgrade(`/api/conversations/${b.id}/ws`, a.cookie)
@@ -46,7 +36,7 @@ describe('socket caps', () => {
     const [a, b] = await Promise.all([signUp(), signUp()])
     const sessions = [a.cookie]
     const perSession = DEFAULT_SOCKETS_PER_SESSION
-    while (sessions.length * perSession <= DEFAULT_SOCKETS_PER_USER) sessions.push(await login(a.email))
+    while (sessions.length * perSession <= DEFAULT_SOCKETS_PER_USER) sessions.push(await signIn(a.email))
     const open: TestSocket[] = []
     for (let i = 0; i < DEFAULT_SOCKETS_PER_USER; i++) {
       open.push(await openChat(sessions[Math.floor(i / perSession)]!, b.id))

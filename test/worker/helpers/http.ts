@@ -64,6 +64,16 @@ export async function signUp(
   return { id: user.id, email, password: PASSWORD, cookie: sessionCookie(res), user }
 }
 
+/** Another session of an existing account (another device): its cookie. */
+export async function signIn(email: string, password = PASSWORD): Promise<string> {
+  const res = await call('/api/auth/login', {
+    body: { email, password },
+    headers: { 'cf-connecting-ip': freshAddress() },
+  })
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`)
+  return sessionCookie(res)
+}
+
 export async function problemOf(res: Response) {
   expect(res.headers.get('content-type')).toContain('application/problem+json')
   return (await res.json()) as {
