@@ -3,9 +3,9 @@ import type { Peer } from '../../protocol/api.ts'
 import { keyringOf } from '../crypto/keys.ts'
 import type { Env } from '../env.ts'
 import { openDb } from './client.ts'
-import { findUser, toPeer } from './users.ts'
+import { findPeers } from './users.ts'
 
 export async function findPeer(env: Env, userId: string): Promise<Peer | null> {
-  const row = await findUser(openDb(env.DB), userId)
-  return row ? toPeer(await keyringOf(env), row) : null
+  const [peer] = await findPeers(openDb(env.DB), await keyringOf(env), [userId])
+  return peer ?? null
 }

@@ -327,11 +327,7 @@ export class UserInbox extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) {
       const att = ws.deserializeAttachment() as SocketAttachment | null
       if (ended && !(att && ended.has(att.sessionId))) continue
-      try {
-        closeWith(ws, 4401, 'session ended')
-      } catch {
-        // already closing
-      }
+      closeWith(ws, 4401, 'session ended')
     }
     const rooms = this.sql.exec<{ room_id: string }>('select room_id from socket_rooms').toArray()
     await Promise.all(rooms.map((r) => roomById(this.env, r.room_id).closeSessions(userId, sessionIds)))

@@ -17,6 +17,7 @@ import { keyringOf } from '../crypto/keys.ts'
 import { guardD1, guardSql } from '../db/param-limit.ts'
 import { findPeer } from '../db/peers.ts'
 import type { Env } from '../env.ts'
+import { Problem } from '../http/problem.ts'
 import type { ConversationUpdate, StoredMessage } from '../inbox/updates.ts'
 import { closeWith } from '../sockets/close.ts'
 import { endedSessionSocket, socketLimitsOf, tooManySockets } from '../sockets/socket-limits.ts'
@@ -152,7 +153,7 @@ export class ChatRoom extends DurableObject<Env> {
     const after = afterParam === null ? null : Number(afterParam)
 
     const peer = await this.peerProfile(this.peerOf(userId))
-    if (!peer) return new Response('The other member no longer exists', { status: 404 })
+    if (!peer) return new Problem(404, 'user-not-found', 'There is no user with that id.').toResponse()
     const missed = after !== null && Number.isSafeInteger(after) ? await this.missedSince(after) : []
     // From here on nothing awaits: the socket joins the broadcast set only once its replay
     // is complete, so no live frame can overtake a replayed one. A session that ended while
