@@ -116,7 +116,7 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly limits: ChatLimits
   private readonly sockets: RoomSockets
   private readonly bodies = new BodyCache()
-  private readonly peers = new Map<string, { peer: Peer; at: number }>()
+  private readonly peers = new Map<string, { peer: Promise<Peer | null>; at: number }>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -763,12 +763,22 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /** A member's name and email, read through worker/db and kept briefly (names can change). */
-  private async peerProfile(userId: string): Promise<Peer | null> {
+  /** Concurrent upgrades (a reconnect storm) share one look-up. */
+  private peerProfile(userId: string): Promise<Peer | null> {
     const now = Date.now()
     const hit = this.peers.get(userId)
     if (hit && now - hit.at < PEER_CACHE_MS) return hit.peer
-    const peer = await findPeer(this.env, userId)
-    if (peer) this.peers.set(userId, { peer, at: now })
+    const peer = findPeer(this.env, userId)
+    this.peers.set(userId, { peer, at: now })
+    // A failed or empty look-up is not kept.
+    peer.then(
+      (found) => {
+        if (!found && this.peers.get(userId)?.peer === peer) this.peers.delete(userId)
+      },
+      () => {
+        if (this.peers.get(userId)?.peer === peer) this.peers.delete(userId)
+      },
+    )
     return peer
   }
 }
