@@ -171,10 +171,10 @@ describe('conversation list', () => {
     expect(await deliveriesTo(inbox)).toBeGreaterThanOrEqual(1)
     // The room loses its in-memory outbox and retry timer: only the alarm stored with the
     // message is left to tell the inbox.
+    expect(await conversationsOf(b.cookie)).toEqual([])
     const { stub } = roomFor(env, a.id, b.id)
     await evictDurableObject(stub)
     await untap(inbox)
-    expect(await conversationsOf(b.cookie)).toEqual([])
     // (The alarm may fire by itself meanwhile; either way it is the alarm that delivers.)
     await runDurableObjectAlarm(stub)
     const list = await eventually(

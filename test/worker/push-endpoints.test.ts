@@ -43,6 +43,14 @@ async function pushOnce(ws: TestSocket, sub: Subscription, n: number): Promise<v
   ).toBeGreaterThan(before)
 }
 
+/** The inbox's subscription count once it reaches 0 (or the last count seen, for the assertion). */
+function subscriptionsOnceDropped(inbox: ReturnType<typeof inboxOf>): Promise<number> {
+  return eventually(
+    () => inbox.pushSubscriptionCount(),
+    (c) => c === 0,
+  )
+}
+
 async function subscribed(): Promise<{ a: SignedUp; b: SignedUp; ws: TestSocket }> {
   const [a, b] = await Promise.all([signUp(), signUp()])
   return { a, b, ws: await openChat(a.cookie, b.id) }
@@ -115,12 +123,7 @@ describe('push endpoints', () => {
       expect(await inbox.pushSubscriptionCount()).toBe(1)
     }
     await pushOnce(ws, sub, MAX_PUSH_FAILURES)
-    expect(
-      await eventually(
-        () => inbox.pushSubscriptionCount(),
-        (c) => c === 0,
-      ),
-    ).toBe(0)
+    expect(await subscriptionsOnceDropped(inbox)).toBe(0)
     ws.close()
   })
 
@@ -130,12 +133,7 @@ describe('push endpoints', () => {
     await call('/api/push/subscriptions', { cookie: b.cookie, body: sub })
     await answerWith(sub, 0)
     for (let n = 1; n <= MAX_PUSH_FAILURES; n++) await pushOnce(ws, sub, n)
-    expect(
-      await eventually(
-        () => inboxOf(env, b.id).pushSubscriptionCount(),
-        (c) => c === 0,
-      ),
-    ).toBe(0)
+    expect(await subscriptionsOnceDropped(inboxOf(env, b.id))).toBe(0)
     ws.close()
   })
 
@@ -152,12 +150,7 @@ describe('push endpoints', () => {
     for (let i = 1; i < MAX_PUSH_FAILURES; i++) await pushOnce(ws, sub, ++n)
     expect(await inbox.pushSubscriptionCount()).toBe(1)
     await pushOnce(ws, sub, ++n)
-    expect(
-      await eventually(
-        () => inbox.pushSubscriptionCount(),
-        (c) => c === 0,
-      ),
-    ).toBe(0)
+    expect(await subscriptionsOnceDropped(inbox)).toBe(0)
     ws.close()
   })
 })

@@ -2,7 +2,7 @@
 // the notifications socket's frame-size and rate limits (issue 10 §4).
 import { describe, expect, it } from 'vitest'
 import { MAX_FRAME_BYTES } from '../../protocol/frames.ts'
-import { DEFAULT_SOCKETS_PER_SESSION, DEFAULT_SOCKETS_PER_USER } from '../../worker/sockets/socket-limits.ts'
+import { DEFAULT_SOCKETS_PER_SESSION, DEFAULT_SOCKETS_PER_USER } from '../../worker/sockets/admission.ts'
 import { problemOf, signIn, signUp } from './helpers/http.ts'
 import { type Frame, openChat, openSocket, type TestSocket, upgrade } from './helpers/socket.ts'
 

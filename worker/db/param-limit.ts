@@ -1,6 +1,7 @@
 // The platform refuses a statement with more than 100 bound parameters, on D1 and on
-// Durable Object SQLite alike; local workerd does not. These guards refuse such statements
-// everywhere (dev, tests, production), so a list that grows into an `in (…)` or a
+// Durable Object SQLite alike. The pinned local workerd refuses them too, but a runtime
+// need not, and its error names no count; these guards refuse such statements everywhere
+// (dev, tests, production) with the count, so a list that grows into an `in (…)` or a
 // multi-row insert fails on the first test run instead of on the edge (issue 10).
 
 export const MAX_BOUND_PARAMETERS = 100

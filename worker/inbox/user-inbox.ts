@@ -28,11 +28,11 @@ import {
   type StoredSubscription,
   sendPush,
 } from '../push/web-push.ts'
-import { chatLimitsOf, FloodGate } from '../rooms/flood-gate.ts'
+import { chatLimitsOf, SocketGates } from '../rooms/flood-gate.ts'
 import { roomById } from '../rooms/room-key.ts'
+import { admission, refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { EndedSessions } from '../sockets/ended-sessions.ts'
-import { endedSessionSocket, socketFits, socketLimitsOf, tooManySockets } from '../sockets/socket-limits.ts'
 import type { ConversationUpdate, StoredMessage } from './updates.ts'
 import { migrateInbox } from './user-inbox-schema.ts'
 
@@ -81,11 +81,12 @@ export class UserInbox extends DurableObject<Env> {
   private readonly peers = new Map<string, { peer: Peer; at: number }>()
   /** Sessions ended here lately: their upgrades still on the way are refused (EndedSessions). */
   private readonly ended = new EndedSessions()
-  private readonly gates = new WeakMap<WebSocket, FloodGate>()
+  private readonly gates: SocketGates
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.sql = guardSql(ctx.storage.sql)
+    this.gates = new SocketGates(chatLimitsOf(env))
     void ctx.blockConcurrencyWhile(async () => migrateInbox(this.sql))
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
   }
@@ -97,12 +98,12 @@ export class UserInbox extends DurableObject<Env> {
       return new Response('Expected a WebSocket upgrade', { status: 426 })
     }
     const sessionId = request.headers.get('x-parley-session') ?? ''
-    if (this.ended.has(sessionId)) return endedSessionSocket()
     const open = this.ctx
       .getWebSockets()
       .filter((ws) => ws.readyState === WebSocket.OPEN)
       .map((ws) => ws.deserializeAttachment() as SocketAttachment)
-    if (!socketFits(open, sessionId, socketLimitsOf(this.env))) return tooManySockets()
+    const verdict = admission(open, sessionId, this.ended, socketLimitsOf(this.env))
+    if (verdict !== 'ok') return refusal(verdict)
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
     this.ctx.acceptWebSocket(server, [sessionId])
     server.serializeAttachment({ sessionId } satisfies SocketAttachment)
@@ -337,7 +338,7 @@ export class UserInbox extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
     // The same size and rate limits as a chat socket, checked before anything is parsed.
-    const gate = this.gate(ws)
+    const gate = this.gates.of(ws)
     if (!gate.admit()) {
       if (gate.shouldClose()) return closeWith(ws, 4408, 'closed for flooding')
       return ws.send(JSON.stringify({ type: 'error', code: 'rate-limited', message: 'Slow down.' }))
@@ -366,15 +367,6 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   // ---- helpers ----
-
-  private gate(ws: WebSocket): FloodGate {
-    let gate = this.gates.get(ws)
-    if (!gate) {
-      gate = new FloodGate(chatLimitsOf(this.env))
-      this.gates.set(ws, gate)
-    }
-    return gate
-  }
 
   private async pushChanges(roomId: string, fresh: NotificationRow[], unreadChanged: boolean): Promise<void> {
     const row = this.sql.exec<ConversationRow>('select * from conversations where room_id = ?', roomId).toArray()[0]

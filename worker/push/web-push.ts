@@ -45,7 +45,7 @@ export function pushServiceHosts(env: Pick<Env, 'PUSH_SERVICE_HOSTS'>): readonly
 
 /** `host` matches itself; `*.host` matches any name under it, not `host` itself. */
 function hostMatches(hostname: string, pattern: string): boolean {
-  if (pattern.startsWith('*.')) return hostname.endsWith(pattern.slice(1)) && hostname.length > pattern.length - 1
+  if (pattern.startsWith('*.')) return hostname.endsWith(pattern.slice(1))
   return hostname === pattern
 }
 

@@ -19,12 +19,12 @@ import { findPeer } from '../db/peers.ts'
 import type { Env } from '../env.ts'
 import { Problem } from '../http/problem.ts'
 import type { ConversationUpdate, StoredMessage } from '../inbox/updates.ts'
+import { refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
-import { endedSessionSocket, socketLimitsOf, tooManySockets } from '../sockets/socket-limits.ts'
 import { BodyCache } from './body-cache.ts'
 import { migrate } from './chat-room-schema.ts'
-import { type ChatLimits, chatLimitsOf, FloodGate } from './flood-gate.ts'
-import { type Admission, type SocketAttachment as Attachment, attachmentOf, RoomSockets } from './room-sockets.ts'
+import { type ChatLimits, chatLimitsOf, FloodGate, SocketGates } from './flood-gate.ts'
+import { type SocketAttachment as Attachment, attachmentOf, RoomSockets } from './room-sockets.ts'
 
 /** A send frame accepted from a socket, waiting for the next group commit. */
 interface PendingSend {
@@ -110,7 +110,7 @@ export class ChatRoom extends DurableObject<Env> {
   // Group commit: sends wait here for one turn of the event loop, then commit together.
   private pending: PendingSend[] = []
   private committing = false
-  private readonly gates = new WeakMap<WebSocket, FloodGate>()
+  private readonly gates: SocketGates
   /** Sends per member across all their sockets here: more sockets buy no more sends. */
   private readonly senders = new Map<string, FloodGate>()
   private readonly limits: ChatLimits
@@ -122,6 +122,7 @@ export class ChatRoom extends DurableObject<Env> {
     super(ctx, env)
     this.sql = guardSql(ctx.storage.sql)
     this.limits = chatLimitsOf(env)
+    this.gates = new SocketGates(this.limits)
     this.sockets = new RoomSockets(ctx, socketLimitsOf(env))
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql)
@@ -144,6 +145,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (members.length !== 2) return new Response('Missing room headers', { status: 400 })
     this.ensureMembers(members[0]!, members[1]!)
     if (!this.isMember(userId)) return new Response('Not a member of this conversation', { status: 403 })
+    // Refused before any work; checked again below, after the awaits.
     const early = this.sockets.admission(userId, sessionId)
     if (early !== 'ok') return refusal(early)
     const params = new URL(request.url).searchParams
@@ -220,7 +222,7 @@ export class ChatRoom extends DurableObject<Env> {
     const att = attachmentOf(ws)
     // A socket of an ended session that is still closing changes nothing.
     if (!att || this.sockets.isEnded(att.sessionId)) return
-    const gate = this.gate(ws)
+    const gate = this.gates.of(ws)
     const frame = parseClientFrame(raw)
     if (!gate.admit()) {
       if (gate.shouldClose()) return closeWith(ws, 4408, 'closed for flooding')
@@ -727,15 +729,6 @@ export class ChatRoom extends DurableObject<Env> {
     return keyringOf(this.env)
   }
 
-  private gate(ws: WebSocket): FloodGate {
-    let gate = this.gates.get(ws)
-    if (!gate) {
-      gate = new FloodGate(this.limits)
-      this.gates.set(ws, gate)
-    }
-    return gate
-  }
-
   /** The member's bucket for sends, shared by all their sockets in this room. */
   private sender(userId: string): FloodGate {
     let gate = this.senders.get(userId)
@@ -762,8 +755,10 @@ export class ChatRoom extends DurableObject<Env> {
     this.sockets.broadcast(...frames)
   }
 
-  /** A member's name and email, read through worker/db and kept briefly (names can change). */
-  /** Concurrent upgrades (a reconnect storm) share one look-up. */
+  /**
+   * A member's name and email, read through worker/db and kept briefly (names can change);
+   * concurrent upgrades (a reconnect storm) share one look-up.
+   */
   private peerProfile(userId: string): Promise<Peer | null> {
     const now = Date.now()
     const hit = this.peers.get(userId)
@@ -771,20 +766,13 @@ export class ChatRoom extends DurableObject<Env> {
     const peer = findPeer(this.env, userId)
     this.peers.set(userId, { peer, at: now })
     // A failed or empty look-up is not kept.
-    peer.then(
-      (found) => {
+    void peer
+      .catch(() => null)
+      .then((found) => {
         if (!found && this.peers.get(userId)?.peer === peer) this.peers.delete(userId)
-      },
-      () => {
-        if (this.peers.get(userId)?.peer === peer) this.peers.delete(userId)
-      },
-    )
+      })
     return peer
   }
-}
-
-function refusal(admission: Exclude<Admission, 'ok'>): Response {
-  return admission === 'session-ended' ? endedSessionSocket() : tooManySockets()
 }
 
 function stored(r: MessageRow): StoredMessage {

@@ -67,3 +67,19 @@ export class FloodGate {
     return true
   }
 }
+
+/** One flood gate per socket, made on its first frame (in memory: a hibernated socket was idle). */
+export class SocketGates {
+  private readonly gates = new WeakMap<WebSocket, FloodGate>()
+
+  constructor(private readonly limits: ChatLimits) {}
+
+  of(ws: WebSocket): FloodGate {
+    let gate = this.gates.get(ws)
+    if (!gate) {
+      gate = new FloodGate(this.limits)
+      this.gates.set(ws, gate)
+    }
+    return gate
+  }
+}

@@ -1,9 +1,9 @@
 // The room's hibernatable chat sockets: who may open one (ended sessions, caps), what each
 // carries across hibernation, fan-out, and closing the sockets of ended sessions.
 import type { ServerFrame } from '../../protocol/frames.ts'
+import { type Admission, admission, type SocketLimits } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { EndedSessions } from '../sockets/ended-sessions.ts'
-import { type SocketLimits, socketFits } from '../sockets/socket-limits.ts'
 
 /** Survives hibernation with the socket. */
 export interface SocketAttachment {
@@ -11,8 +11,6 @@ export interface SocketAttachment {
   sessionId: string
   viewing: boolean
 }
-
-export type Admission = 'ok' | 'session-ended' | 'too-many'
 
 export class RoomSockets {
   /** Kept in memory: the window it covers (an upgrade in flight) is milliseconds long. */
@@ -24,9 +22,8 @@ export class RoomSockets {
   ) {}
 
   admission(userId: string, sessionId: string): Admission {
-    if (this.ended.has(sessionId)) return 'session-ended'
     const open = this.openOf(userId).map((ws) => attachmentOf(ws)!)
-    return socketFits(open, sessionId, this.limits) ? 'ok' : 'too-many'
+    return admission(open, sessionId, this.ended, this.limits)
   }
 
   accept(ws: WebSocket, att: SocketAttachment): void {
@@ -50,11 +47,7 @@ export class RoomSockets {
     for (const ws of this.ctx.getWebSockets(userId)) {
       const att = attachmentOf(ws)
       if (!att || (ended && !ended.has(att.sessionId))) continue
-      try {
-        closeWith(ws, code, reason)
-      } catch {
-        // already closing
-      }
+      closeWith(ws, code, reason)
       closed++
     }
     return closed
@@ -94,13 +87,7 @@ export class RoomSockets {
   }
 
   closeAll(code: number, reason: string): void {
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        closeWith(ws, code, reason)
-      } catch {
-        // already closing
-      }
-    }
+    for (const ws of this.ctx.getWebSockets()) closeWith(ws, code, reason)
   }
 
   private openOf(userId: string): WebSocket[] {

@@ -9,7 +9,8 @@ import { requireSession } from '../http/session.ts'
 import { inboxOf } from '../inbox/inbox-key.ts'
 import { ROOM_HEADERS } from '../rooms/chat-room.ts'
 import { roomFor, sortedMembers } from '../rooms/room-key.ts'
-import { endedSessionSocket, forwardUpgrade } from '../sockets/socket-limits.ts'
+import { endedSessionSocket } from '../sockets/admission.ts'
+import { forwardUpgrade } from '../sockets/forward-upgrade.ts'
 
 export const conversations = new Hono<AppEnv>()
   .use(requireSession)

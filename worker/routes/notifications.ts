@@ -6,7 +6,7 @@ import { parseCursor, parseLimit } from '../http/params.ts'
 import { Problem } from '../http/problem.ts'
 import { requireSession } from '../http/session.ts'
 import { inboxOf } from '../inbox/inbox-key.ts'
-import { forwardUpgrade } from '../sockets/socket-limits.ts'
+import { forwardUpgrade } from '../sockets/forward-upgrade.ts'
 
 const MAX_IDS = 500
 

@@ -1,7 +1,9 @@
-// How many sockets one session and one user may hold open in one object (a conversation's
-// ChatRoom, or the user's UserInbox for the notifications socket), and the answers for the
-// sockets an object refuses. Configurable (README "Limits").
+// Who may open one more socket in an object (a conversation's ChatRoom, or the user's
+// UserInbox for the notifications socket): not a session that has ended, and not past the
+// caps per session and per user (configurable, README "Limits"). Also the answers an
+// object gives the upgrades it refuses.
 import { Problem } from '../http/problem.ts'
+import type { EndedSessions } from './ended-sessions.ts'
 
 export interface SocketLimits {
   perSession: number
@@ -10,6 +12,8 @@ export interface SocketLimits {
 
 export const DEFAULT_SOCKETS_PER_SESSION = 10
 export const DEFAULT_SOCKETS_PER_USER = 30
+
+export type Admission = 'ok' | 'session-ended' | 'too-many'
 
 const positive = (v: string | undefined, fallback: number) => {
   const n = Number(v)
@@ -23,16 +27,24 @@ export function socketLimitsOf(env: { MAX_SOCKETS_PER_SESSION?: string; MAX_SOCK
   }
 }
 
-/**
- * Whether another socket fits, given the open ones of this user (with their sessions).
- * Sockets that are closing do not count.
- */
-export function socketFits(open: { sessionId: string }[], sessionId: string, limits: SocketLimits): boolean {
-  if (open.length >= limits.perUser) return false
-  return open.filter((s) => s.sessionId === sessionId).length < limits.perSession
+/** Whether a socket of `sessionId` may open next to `open`, the user's open sockets here. */
+export function admission(
+  open: readonly { sessionId: string }[],
+  sessionId: string,
+  ended: EndedSessions,
+  limits: SocketLimits,
+): Admission {
+  if (ended.has(sessionId)) return 'session-ended'
+  if (open.length >= limits.perUser) return 'too-many'
+  return open.filter((s) => s.sessionId === sessionId).length < limits.perSession ? 'ok' : 'too-many'
 }
 
-export function tooManySockets(): Response {
+/** The answer to a refused upgrade. */
+export function refusal(admission: Exclude<Admission, 'ok'>): Response {
+  return admission === 'session-ended' ? endedSessionSocket() : tooManySockets()
+}
+
+function tooManySockets(): Response {
   return new Problem(
     429,
     'too-many-sockets',
@@ -51,13 +63,4 @@ export function endedSessionSocket(): Response {
   server.accept()
   server.close(4401, 'session ended')
   return new Response(null, { status: 101, webSocket: client })
-}
-
-/**
- * Forwards an upgrade to its object. A refusal it answers (429, 4xx) is copied, since a
- * response from a stub has immutable headers and the Worker adds its security headers.
- */
-export async function forwardUpgrade(stub: { fetch(request: Request): Promise<Response> }, request: Request) {
-  const res = await stub.fetch(request)
-  return res.status === 101 ? res : new Response(res.body, res)
 }
