@@ -33,6 +33,7 @@ import { roomById } from '../rooms/room-key.ts'
 import { admission, refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { EndedSessions } from '../sockets/ended-sessions.ts'
+import { trySend } from '../sockets/send.ts'
 import type { ConversationUpdate, StoredMessage } from './updates.ts'
 import { migrateInbox } from './user-inbox-schema.ts'
 
@@ -341,21 +342,21 @@ export class UserInbox extends DurableObject<Env> {
     const gate = this.gates.of(ws)
     if (!gate.admit()) {
       if (gate.shouldClose()) return closeWith(ws, 4408, 'closed for flooding')
-      return ws.send(JSON.stringify({ type: 'error', code: 'rate-limited', message: 'Slow down.' }))
+      return trySend(ws, JSON.stringify({ type: 'error', code: 'rate-limited', message: 'Slow down.' }))
     }
     const size = typeof raw === 'string' ? utf8Length(raw) : raw.byteLength
     if (size > MAX_FRAME_BYTES) {
       const message = `Frames are limited to ${MAX_FRAME_BYTES / 1024} KiB.`
-      return ws.send(JSON.stringify({ type: 'error', code: 'frame-too-large', message }))
+      return trySend(ws, JSON.stringify({ type: 'error', code: 'frame-too-large', message }))
     }
     // Only ping is meaningful here; any spelling of it is answered (the exact bytes never wake us).
     try {
       const frame = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw)) as { type?: unknown }
-      if (frame?.type === 'ping') return ws.send(PONG_FRAME)
+      if (frame?.type === 'ping') return trySend(ws, PONG_FRAME)
     } catch {
-      return ws.send(JSON.stringify({ type: 'error', code: 'bad-json', message: 'The frame is not valid JSON.' }))
+      return trySend(ws, JSON.stringify({ type: 'error', code: 'bad-json', message: 'The frame is not valid JSON.' }))
     }
-    ws.send(JSON.stringify({ type: 'error', code: 'bad-frame', message: 'This socket only answers ping.' }))
+    trySend(ws, JSON.stringify({ type: 'error', code: 'bad-frame', message: 'This socket only answers ping.' }))
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -456,13 +457,7 @@ export class UserInbox extends DurableObject<Env> {
 
   private broadcast(frame: NotificationFrame): void {
     const text = JSON.stringify(frame)
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.send(text)
-      } catch {
-        // closing socket
-      }
-    }
+    for (const ws of this.ctx.getWebSockets()) trySend(ws, text)
   }
 }
 

@@ -24,6 +24,7 @@ import { closeWith } from '../sockets/close.ts'
 import { BodyCache } from './body-cache.ts'
 import { migrate } from './chat-room-schema.ts'
 import { type ChatLimits, chatLimitsOf, FloodGate, SocketGates } from './flood-gate.ts'
+import { Outbox } from './outbox.ts'
 import { type SocketAttachment as Attachment, attachmentOf, RoomSockets } from './room-sockets.ts'
 
 /** A send frame accepted from a socket, waiting for the next group commit. */
@@ -63,18 +64,12 @@ export const ROOM_HEADERS = {
   members: 'x-parley-members',
 } as const
 
-/** A change reaches the members' inboxes this long after it, so a burst travels as one snapshot. */
-const DELIVERY_DELAY_MS = 100
-/** While changes keep coming, each inbox hears of the room about this often, jittered ±50% (see deliverLoop). */
-const DELIVERY_INTERVAL_MS = 1_000
 /** Sends committed together at most: one storage commit per batch, not per message. */
 const MAX_SEND_BATCH = 64
 /** Counters reach D1 about this often (plus up to 20% jitter, so rooms do not flush in step): never a D1 write per message. */
 const ACTIVITY_FLUSH_MS = 30_000
 /** A room's first counters (which list it for staff) go sooner. */
 const FIRST_FLUSH_MS = 2_000
-const RETRY_MIN_MS = 1_000
-const RETRY_MAX_MS = 60_000
 const NOTICE_INTERVAL_MS = 3600_000
 const MAX_NOTICES = 100
 /** Notifications carried by one delivery; the loop sends the rest next. */
@@ -91,22 +86,14 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly unread = new Map<string, number>()
   private flushedSeq = 0
   private alarmAt: number | null = null
-  // The outbox, in memory: members whose inbox has not heard the latest state. It needs no
-  // table of its own: every change also sets the alarm in the same commit, and a room that
-  // wakes (after eviction or a crash) redelivers to both members, which inboxes ignore when
-  // they already have that version.
-  private readonly dirty = new Set<string>()
-  /** After a wake, until both inboxes have been told: a pending alarm then redelivers. */
-  private outboxUnknown = false
+  // The outbox needs no table of its own: every change also sets the alarm in the same
+  // commit, and a room that wakes (after eviction or a crash) redelivers to both members,
+  // which inboxes ignore when they already have that version.
+  private readonly outbox: Outbox
   /** Per member, the seq up to which owed notifications were looked for and delivered. */
   private readonly notifiedSeq = new Map<string, number>()
   /** Per member, the newest message that owes them a notification (an upper bound after a wake). */
   private readonly owedUpTo = new Map<string, number>()
-  private delivering: Promise<void> | null = null
-  private deliverAgain = false
-  private nextDeliveryAt = 0
-  private sleeping: { at: number; wake: () => void } | null = null
-  private retryMs = RETRY_MIN_MS
   // Group commit: sends wait here for one turn of the event loop, then commit together.
   private pending: PendingSend[] = []
   private committing = false
@@ -124,6 +111,11 @@ export class ChatRoom extends DurableObject<Env> {
     this.limits = chatLimitsOf(env)
     this.gates = new SocketGates(this.limits)
     this.sockets = new RoomSockets(ctx, socketLimitsOf(env))
+    this.outbox = new Outbox({
+      deliverTo: (userId) => this.deliverTo(userId),
+      retryLater: (ms) => this.armAlarm(ms),
+      waitUntil: (work) => ctx.waitUntil(work),
+    })
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql)
       this.load()
@@ -273,7 +265,7 @@ export class ChatRoom extends DurableObject<Env> {
   /** The last socket closed: catch up now, and drop the alarm if nothing is left for it. */
   private async settle(): Promise<void> {
     await this.catchUp()
-    if (this.dirty.size === 0 && this.lastSeq <= this.flushedSeq && this.alarmAt !== null) {
+    if (this.outbox.settled && this.lastSeq <= this.flushedSeq && this.alarmAt !== null) {
       await this.ctx.storage.deleteAlarm()
       this.alarmAt = null
     }
@@ -281,9 +273,8 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Delivers what the inboxes are owed and flushes the counters to D1. */
   private async catchUp(): Promise<void> {
-    // Woken with no record of what the inboxes heard: tell both again.
-    if (this.outboxUnknown) for (const m of this.members ?? []) this.dirty.add(m)
-    if (this.dirty.size > 0) await this.deliver()
+    // Woken with no record of what the inboxes heard, the outbox tells both again.
+    await this.outbox.flush(this.members ?? [])
     await this.flushActivity()
   }
 
@@ -370,8 +361,8 @@ export class ChatRoom extends DurableObject<Env> {
     if (stored.length > 0) {
       this.afterChange()
       this.broadcast(...stored.map((message): ServerFrame => ({ type: 'message', message })))
-      this.scheduleDelivery()
-      if (owesNotification) this.hurryDelivery()
+      this.outbox.schedule()
+      if (owesNotification) this.outbox.hurry()
     }
     for (const { ws, row } of retried) this.send(ws, { type: 'message', message: await this.toMessage(keys, row) })
   }
@@ -399,10 +390,10 @@ export class ChatRoom extends DurableObject<Env> {
     this.unread.set(att.userId, this.countUnread(att.userId))
     this.afterChange()
     this.broadcast({ type: 'read', userId: att.userId, upTo: target, at })
-    this.scheduleDelivery()
+    this.outbox.schedule()
     // A read clears badges and titles as promptly as a message raises them: it must not
     // wait for a busy room's next snapshot.
-    this.hurryDelivery()
+    this.outbox.hurry()
   }
 
   private onTyping(att: Attachment, gate: FloodGate): void {
@@ -410,95 +401,17 @@ export class ChatRoom extends DurableObject<Env> {
     this.sockets.sendTo(this.peerOf(att.userId), { type: 'typing', userId: att.userId })
   }
 
-  // ---- delivery to the members' inboxes (outbox) ----
+  // ---- delivery to the members' inboxes (see outbox.ts) ----
 
-  /**
-   * Deliveries start a short moment after a change, and while changes keep coming at most
-   * every DELIVERY_INTERVAL_MS, so a busy conversation reaches the inboxes as a few
-   * snapshots rather than one per message: lists lag by at most that interval, owed
-   * notifications by DELIVERY_DELAY_MS (hurryDelivery), the chat sockets not at all.
-   */
-  private scheduleDelivery(delayMs = DELIVERY_DELAY_MS): void {
-    if (this.delivering) {
-      this.deliverAgain = true
-      return
-    }
-    this.delivering = this.sleepUntil(Math.max(Date.now() + delayMs, this.nextDeliveryAt))
-      .then(() => this.deliverLoop())
-      .finally(() => {
-        this.delivering = null
-      })
-    this.ctx.waitUntil(this.delivering)
-  }
-
-  /** The wait before a delivery round; hurryDelivery() can cut it short. */
-  private sleepUntil(at: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer)
-        if (this.sleeping?.wake === wake) this.sleeping = null
-        resolve()
-      }
-      const timer = setTimeout(wake, Math.max(0, at - Date.now()))
-      this.sleeping = { at, wake }
-    })
-  }
-
-  /**
-   * A notification is owed: the recipient should hear of it within DELIVERY_DELAY_MS,
-   * not when the busy room's next snapshot is due.
-   */
-  private hurryDelivery(): void {
-    const at = Date.now() + DELIVERY_DELAY_MS
-    this.nextDeliveryAt = Math.min(this.nextDeliveryAt, at)
-    const sleeping = this.sleeping
-    if (sleeping && sleeping.at > at) {
-      this.sleeping = null
-      setTimeout(sleeping.wake, DELIVERY_DELAY_MS)
-    }
-  }
-
-  /** The alarm's path: deliver now, or join the delivery already under way. */
-  private async deliver(): Promise<void> {
-    if (!this.delivering) {
-      this.nextDeliveryAt = 0
-      this.scheduleDelivery(0)
-    } else this.deliverAgain = true
-    await this.delivering
-  }
-
-  private async deliverLoop(): Promise<void> {
-    do {
-      this.deliverAgain = false
-      if (this.dirty.size === 0) return
-      // Jittered (0.5–1.5 × the interval): rooms that got busy together would otherwise
-      // deliver in step, all in the same moment every second.
-      this.nextDeliveryAt = Date.now() + DELIVERY_INTERVAL_MS * (0.5 + Math.random())
-      const results = await Promise.allSettled([...this.dirty].map((userId) => this.deliverTo(userId)))
-      if (results.some((r) => r.status === 'rejected')) {
-        // The alarm retries with backoff until the inbox has heard everything.
-        this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS)
-        this.armAlarm(this.retryMs)
-        return
-      }
-      this.retryMs = RETRY_MIN_MS
-      // Both inboxes have the latest state only once nobody is dirty; before that, a
-      // change after a wake marks both members anyway.
-      if (this.dirty.size === 0) this.outboxUnknown = false
-      if (this.deliverAgain || this.dirty.size > 0) {
-        await this.sleepUntil(this.nextDeliveryAt)
-      }
-    } while (this.deliverAgain || this.dirty.size > 0)
-  }
-
-  private async deliverTo(userId: string): Promise<void> {
+  /** True when the member's inbox now has the latest state. */
+  private async deliverTo(userId: string): Promise<boolean> {
     const update = this.conversationFor(userId)
     await this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(userId)).applyConversation(update)
     // Owed notifications were looked for up to update.lastSeq; a full page may leave more.
     const owesMore = update.notifications.length === MAX_NOTIFICATIONS_PER_DELIVERY
     this.notifiedSeq.set(userId, owesMore ? update.notifications.at(-1)!.seq : update.lastSeq)
-    // Anything that changed while the call was in flight keeps the member dirty for the next round.
-    if (update.version === this.version() && !owesMore) this.dirty.delete(userId)
+    // Anything that changed while the call was in flight keeps the member owed for the next round.
+    return update.version === this.version() && !owesMore
   }
 
   private conversationFor(userId: string): ConversationUpdate {
@@ -591,7 +504,7 @@ export class ChatRoom extends DurableObject<Env> {
    * alarm fires only about every 30 s.
    */
   private armAlarm(delayMs?: number): void {
-    if (this.dirty.size === 0 && this.lastSeq <= this.flushedSeq) return
+    if (this.outbox.settled && this.lastSeq <= this.flushedSeq) return
     // A new conversation is listed for staff within seconds; later counters wait longer.
     const flushMs = this.flushedSeq === 0 ? FIRST_FLUSH_MS : ACTIVITY_FLUSH_MS * (1 + Math.random() / 5)
     const at = Date.now() + (delayMs ?? flushMs)
@@ -617,7 +530,7 @@ export class ChatRoom extends DurableObject<Env> {
     }
     // Whether the inboxes heard the latest state is not stored; the alarm that a change
     // commits with tells them again if the room stopped before delivering (see alarm()).
-    this.outboxUnknown = this.lastSeq > 0
+    if (this.lastSeq > 0) this.outbox.wokeWithHistory()
     for (const m of this.members ?? []) {
       this.unread.set(m, this.countUnread(m))
       this.owedUpTo.set(m, this.lastSeq)
@@ -641,7 +554,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Right after a change's statements: both inboxes must hear of it, and the alarm makes sure they will. */
   private afterChange(): void {
-    for (const m of this.members!) this.dirty.add(m)
+    this.outbox.changed(this.members!)
     this.armAlarm()
   }
 

@@ -4,6 +4,7 @@ import type { ServerFrame } from '../../protocol/frames.ts'
 import { type Admission, admission, type SocketLimits } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { EndedSessions } from '../sockets/ended-sessions.ts'
+import { trySend } from '../sockets/send.ts'
 
 /** Survives hibernation with the socket. */
 export interface SocketAttachment {
@@ -97,12 +98,4 @@ export class RoomSockets {
 
 export function attachmentOf(ws: WebSocket): SocketAttachment | null {
   return ws.deserializeAttachment() as SocketAttachment | null
-}
-
-function trySend(ws: WebSocket, text: string): void {
-  try {
-    ws.send(text)
-  } catch {
-    // The socket is closing; its client resumes from its last seq.
-  }
 }
