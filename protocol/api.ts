@@ -8,6 +8,8 @@ export interface User {
   isStaff: boolean
   isSuperuser: boolean
   dateJoined: string
+  /** Read receipts, both ways (CONTRACT.md: Read receipts); default true. */
+  readReceipts: boolean
 }
 
 export interface Peer {
@@ -21,12 +23,31 @@ export interface Message {
   seq: number
   clientId: string
   senderId: string
+  /** "" once deleted. */
   body: string
   sentAt: string
+  /** The conversation's latest change to this message (send, edit, delete, react). */
+  rev: number
   readAt?: string
+  deliveredAt?: string
+  editedAt?: string
+  deletedAt?: string
+  replyTo?: ReplyQuote
+  /** Emoji → the ids of the members who reacted with it; present only when there is one. */
+  reactions?: Record<string, string[]>
   /** No key opens the stored token: the body is "" and clients show the message as unreadable. */
   unreadable?: true
 }
+
+/** The message a reply answers, as it is now: `preview` is "" once it is deleted. */
+export interface ReplyQuote {
+  seq: number
+  senderId: string
+  preview: string
+}
+
+/** Characters of a reply's quote and of a notification preview. */
+export const MAX_PREVIEW_CHARS = 140
 
 export interface SessionInfo {
   id: string

@@ -7,18 +7,37 @@ export const MAX_BODY_CHARS = 4000
 export const MAX_CLIENT_ID_CHARS = 64
 export const MAX_FRAME_BYTES = 64 * 1024
 export const MAX_REPLAY_MESSAGES = 1000
+export const MAX_EMOJI_CHARS = 16
+/** Different emoji on one message at most. */
+export const MAX_REACTIONS_PER_MESSAGE = 20
+/** The quick set clients offer; any other emoji is allowed too. */
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const
 /** Sent with exactly these bytes, a ping is answered without waking the room. */
 export const PING_FRAME = '{"type":"ping"}'
 export const PONG_FRAME = '{"type":"pong"}'
 
 export type ClientFrame =
-  | { type: 'send'; clientId: string; body: string }
+  | { type: 'send'; clientId: string; body: string; replyTo?: number }
+  | { type: 'edit'; seq: number; body: string }
+  | { type: 'delete'; seq: number }
+  | { type: 'react'; seq: number; emoji: string; on: boolean }
   | { type: 'read'; upTo: number }
   | { type: 'typing' }
   | { type: 'viewing'; active: boolean }
   | { type: 'ping' }
 
-export type ErrorCode = 'bad-json' | 'bad-frame' | 'body-empty' | 'body-too-long' | 'frame-too-large' | 'rate-limited'
+export type ErrorCode =
+  | 'bad-json'
+  | 'bad-frame'
+  | 'body-empty'
+  | 'body-too-long'
+  | 'frame-too-large'
+  | 'rate-limited'
+  | 'bad-reply'
+  | 'bad-attachment'
+  | 'not-found'
+  | 'not-allowed'
+  | 'blocked'
 
 export interface Notice {
   kind: 'admin-viewed'
@@ -29,6 +48,7 @@ export interface ConversationEntry {
   peer: Peer
   lastMessage: Message | null
   unread: number
+  /** 0 while either member has read receipts off. */
   peerReadUpTo: number
 }
 
@@ -53,17 +73,32 @@ export interface ClosingFrame {
 }
 
 export type ServerFrame =
-  | { type: 'ready'; peer: Peer; lastSeq: number; readUpTo: Record<string, number> }
+  | {
+      type: 'ready'
+      peer: Peer
+      lastSeq: number
+      lastRev: number
+      readUpTo: Record<string, number>
+      deliveredUpTo: Record<string, number>
+      /** Parley's addition: false while either member has read receipts off. */
+      readReceipts: boolean
+    }
   | { type: 'message'; message: Message }
+  | { type: 'update'; message: Message }
   | { type: 'read'; userId: string; upTo: number; at: string }
+  | { type: 'delivered'; userId: string; upTo: number; at: string }
+  /** Parley's addition: read receipts were switched, by either member; `readUpTo` as `ready` has it now. */
+  | { type: 'receipts'; readReceipts: boolean; readUpTo: Record<string, number> }
   | { type: 'typing'; userId: string }
-  | { type: 'error'; code: ErrorCode; message: string; clientId?: string }
+  | { type: 'error'; code: ErrorCode; message: string; clientId?: string; seq?: number }
   | { type: 'notice'; notice: Notice }
   | ClosingFrame
   | { type: 'pong' }
 
 export type NotificationFrame =
   | { type: 'notification'; notification: NotificationEntry }
+  /** Parley's addition: the message behind a notification was deleted; the notification is gone. */
+  | { type: 'notification-removed'; id: string; peerId: string; seq: number }
   | { type: 'unread'; total: number; byPeer: Record<string, number> }
   | { type: 'conversation'; conversation: ConversationEntry }
   | ClosingFrame
@@ -71,10 +106,13 @@ export type NotificationFrame =
 
 export type FrameResult =
   | { ok: true; value: ClientFrame }
-  | { ok: false; code: ErrorCode; message: string; clientId?: string }
+  | { ok: false; code: ErrorCode; message: string; clientId?: string; seq?: number }
 
 const fail = (code: ErrorCode, message: string, clientId?: string): FrameResult =>
   clientId === undefined ? { ok: false, code, message } : { ok: false, code, message, clientId }
+
+/** An error about an edit, delete or react frame carries its seq. */
+const failAt = (code: ErrorCode, message: string, seq: number): FrameResult => ({ ok: false, code, message, seq })
 
 const utf8 = new TextDecoder()
 
@@ -95,6 +133,10 @@ export function parseClientFrame(raw: string | ArrayBuffer): FrameResult {
   switch (f.type) {
     case 'send':
       return parseSend(f)
+    case 'edit':
+    case 'delete':
+    case 'react':
+      return parseChange(f)
     case 'read':
       if (typeof f.upTo !== 'number' || !Number.isSafeInteger(f.upTo) || f.upTo < 0) {
         return fail('bad-frame', '"upTo" must be a whole number of at least 0.')
@@ -112,6 +154,46 @@ export function parseClientFrame(raw: string | ArrayBuffer): FrameResult {
   }
 }
 
+const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1
+
+/** A body as `send` takes it: trimmed, 1..MAX_BODY_CHARS code points, well formed. */
+function parseBody(raw: unknown): { ok: true; body: string } | { ok: false; code: ErrorCode; message: string } {
+  if (typeof raw !== 'string') return { ok: false, code: 'bad-frame', message: '"body" must be text.' }
+  if (!isWellFormedText(raw)) {
+    return { ok: false, code: 'bad-frame', message: 'The message contains a broken character (an unpaired surrogate).' }
+  }
+  const body = raw.trim()
+  if (body.length === 0) return { ok: false, code: 'body-empty', message: 'A message needs some text.' }
+  if (codePointLength(body) > MAX_BODY_CHARS) {
+    return { ok: false, code: 'body-too-long', message: `A message has at most ${MAX_BODY_CHARS} characters.` }
+  }
+  return { ok: true, body }
+}
+
+/** An emoji as a reaction: 1..MAX_EMOJI_CHARS code points, no whitespace or invisible characters. */
+export function emojiProblem(emoji: unknown): string | null {
+  if (typeof emoji !== 'string' || emoji.length === 0 || codePointLength(emoji) > MAX_EMOJI_CHARS) {
+    return `"emoji" must be 1 to ${MAX_EMOJI_CHARS} characters.`
+  }
+  if (!isWellFormedText(emoji) || /[\s\p{Cc}]/u.test(emoji)) return '"emoji" must have no spaces or control characters.'
+  return null
+}
+
+function parseChange(f: Record<string, unknown>): FrameResult {
+  if (!isSeq(f.seq)) return fail('bad-frame', '"seq" must be the whole number of a message, 1 or more.')
+  const seq = f.seq
+  if (f.type === 'delete') return { ok: true, value: { type: 'delete', seq } }
+  if (f.type === 'edit') {
+    const body = parseBody(f.body)
+    if (!body.ok) return failAt(body.code, body.message, seq)
+    return { ok: true, value: { type: 'edit', seq, body: body.body } }
+  }
+  const problem = emojiProblem(f.emoji)
+  if (problem) return failAt('bad-frame', problem, seq)
+  if (typeof f.on !== 'boolean') return failAt('bad-frame', '"on" must be true or false.', seq)
+  return { ok: true, value: { type: 'react', seq, emoji: f.emoji as string, on: f.on } }
+}
+
 function parseSend(f: Record<string, unknown>): FrameResult {
   const clientId = f.clientId
   if (typeof clientId !== 'string' || clientId.length === 0 || codePointLength(clientId) > MAX_CLIENT_ID_CHARS) {
@@ -119,16 +201,13 @@ function parseSend(f: Record<string, unknown>): FrameResult {
   }
   // A lone surrogate would be stored as U+FFFD: refused, so what is acknowledged is what is kept.
   if (!isWellFormedText(clientId)) return fail('bad-frame', '"clientId" contains a broken character.')
-  if (typeof f.body !== 'string') return fail('bad-frame', '"body" must be text.', clientId)
-  if (!isWellFormedText(f.body)) {
-    return fail('bad-frame', 'The message contains a broken character (an unpaired surrogate).', clientId)
+  const body = parseBody(f.body)
+  if (!body.ok) return fail(body.code, body.message, clientId)
+  if (f.replyTo !== undefined && f.replyTo !== null && !isSeq(f.replyTo)) {
+    return fail('bad-reply', '"replyTo" must be the seq of a message in this conversation.', clientId)
   }
-  const body = f.body.trim()
-  if (body.length === 0) return fail('body-empty', 'A message needs some text.', clientId)
-  if (codePointLength(body) > MAX_BODY_CHARS) {
-    return fail('body-too-long', `A message has at most ${MAX_BODY_CHARS} characters.`, clientId)
-  }
-  return { ok: true, value: { type: 'send', clientId, body } }
+  const replyTo = typeof f.replyTo === 'number' ? f.replyTo : undefined
+  return { ok: true, value: { type: 'send', clientId, body: body.body, ...(replyTo ? { replyTo } : {}) } }
 }
 
 /** Bytes of `text` as UTF-8. */

@@ -34,6 +34,8 @@ export interface Env {
   CHAT_FLOOD_STRIKES?: string
   CHAT_SENDS_PER_SECOND?: string
   CHAT_SEND_BURST?: string
+  /** Seconds after sending during which a message may be edited (default 86400). */
+  EDIT_WINDOW_SECONDS?: string
   MAX_SOCKETS_PER_SESSION?: string
   MAX_SOCKETS_PER_USER?: string
   /** VAPID key pair for Web Push (base64url: raw uncompressed public point, private scalar d). */

@@ -25,7 +25,10 @@ describe('chat socket', () => {
       type: 'ready',
       peer: { id: b.id, email: b.email, firstName: 'Bob', lastName: '' },
       lastSeq: 0,
+      lastRev: 0,
       readUpTo: { [a.id]: 0, [b.id]: 0 },
+      deliveredUpTo: { [a.id]: 0, [b.id]: 0 },
+      readReceipts: true,
     })
     ws.close()
   })

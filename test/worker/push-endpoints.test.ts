@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { inboxOf } from '../../worker/inbox/inbox-key.ts'
-import { MAX_PUSH_FAILURES } from '../../worker/inbox/user-inbox.ts'
+import { MAX_PUSH_FAILURES } from '../../worker/inbox/push-sender.ts'
 import { DEFAULT_PUSH_SERVICE_HOSTS, isKnownPushService, pushServiceHosts } from '../../worker/push/web-push.ts'
 import { call, problemOf, type SignedUp, signUp } from './helpers/http.ts'
 import { openChat, type TestSocket } from './helpers/socket.ts'

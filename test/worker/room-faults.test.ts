@@ -2,8 +2,6 @@
 // commit, and many reconnects replaying the same history at once (issue 10 §4, §6).
 import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { encryptText } from '../../worker/crypto/fernet.ts'
-import { keyringOf } from '../../worker/crypto/keys.ts'
 import type { ChatRoom } from '../../worker/rooms/chat-room.ts'
 import { roomFor } from '../../worker/rooms/room-key.ts'
 import { call, signUp } from './helpers/http.ts'
@@ -23,9 +21,9 @@ async function roomWithMessages(count: number) {
 // The room's private parts that these fault tests reach into.
 interface RoomInternals {
   sql: SqlStorage
-  lastSeq: number
-  unread: Map<string, number>
-  storeBatch(batch: unknown[], tokens: string[], keys: unknown): Promise<void>
+  log: { sql: SqlStorage; lastSeq: number; lastRev: number }
+  snapshots: { unread: Map<string, number> }
+  commit(batch: unknown[]): Promise<void>
 }
 
 describe('a token that no key opens', () => {
@@ -59,13 +57,11 @@ describe('a token that no key opens', () => {
 describe('a storage failure in the middle of a group commit', () => {
   it('stores none of the batch and leaves memory matching storage', async () => {
     const { a, b, stub } = await roomWithMessages(1)
-    const keys = await keyringOf(env)
-    const tokens = await Promise.all(['two', 'three', 'four'].map((t) => encryptText(keys, t)))
     const outcome = await runInDurableObject(stub, async (room: ChatRoom) => {
       const internals = room as unknown as RoomInternals
-      const real = internals.sql
+      const real = internals.log.sql
       let inserts = 0
-      internals.sql = {
+      internals.log.sql = {
         ...real,
         exec: (query: string, ...bindings: unknown[]) => {
           if (query.trimStart().startsWith('insert into messages') && ++inserts === 2) throw new Error('disk full')
@@ -74,22 +70,22 @@ describe('a storage failure in the middle of a group commit', () => {
       } as SqlStorage
       const batch = ['c2', 'c3', 'c4'].map((clientId, i) => ({
         ws: null,
-        senderId: a.id,
+        userId: a.id,
         sessionId: 'test-session',
-        clientId,
-        body: ['two', 'three', 'four'][i],
+        frame: { type: 'send', clientId, body: ['two', 'three', 'four'][i] },
       }))
       let error = ''
       try {
-        await internals.storeBatch(batch, tokens, keys)
+        await internals.commit(batch)
       } catch (err) {
         error = String(err)
       }
-      internals.sql = real
+      internals.log.sql = real
       const stored = real.exec<{ n: number }>('select count(*) as n from messages').one().n
-      return { error, stored, lastSeq: internals.lastSeq, unread: internals.unread.get(b.id) }
+      const { lastSeq, lastRev } = internals.log
+      return { error, stored, lastSeq, lastRev, unread: internals.snapshots.unread.get(b.id) }
     })
-    expect(outcome).toEqual({ error: 'Error: disk full', stored: 1, lastSeq: 1, unread: 1 })
+    expect(outcome).toEqual({ error: 'Error: disk full', stored: 1, lastSeq: 1, lastRev: 1, unread: 1 })
     // The next message takes the next seq: no gap, no doubled seq.
     const wa = await openChat(a.cookie, b.id)
     wa.send({ type: 'send', clientId: 'after-fault', body: 'still here' })

@@ -23,6 +23,7 @@ export interface LoginInput {
 export interface ProfilePatch {
   firstName?: string
   lastName?: string
+  readReceipts?: boolean
 }
 
 export interface PasswordChange {
@@ -78,12 +79,16 @@ export function parseLogin(raw: unknown): Parsed<LoginInput> {
 export function parseProfilePatch(raw: unknown): Parsed<ProfilePatch> {
   const obj = asObject(raw)
   if (!obj) return notAnObject()
-  const errors = unknownFields(obj, ['firstName', 'lastName'])
+  const errors = unknownFields(obj, ['firstName', 'lastName', 'readReceipts'])
   const patch: ProfilePatch = {}
   const firstName = optionalName(obj, 'firstName', errors)
   const lastName = optionalName(obj, 'lastName', errors)
   if (firstName !== undefined) patch.firstName = firstName
   if (lastName !== undefined) patch.lastName = lastName
+  if (obj.readReceipts !== undefined) {
+    if (typeof obj.readReceipts === 'boolean') patch.readReceipts = obj.readReceipts
+    else errors.readReceipts = 'Read receipts are either on (true) or off (false).'
+  }
   return finish(errors, patch)
 }
 

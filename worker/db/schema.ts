@@ -20,6 +20,8 @@ export const users = sqliteTable(
     lastLogin: text('last_login'),
     /** Last sign-in or sent message, for "active users"; written in batches by rooms. */
     lastActiveAt: text('last_active_at'),
+    /** CONTRACT.md: Read receipts. Off for either member hides reads from both. */
+    readReceipts: integer('read_receipts', { mode: 'boolean' }).notNull().default(true),
   },
   (t) => [index('users_date_joined').on(t.dateJoined)],
 )

@@ -21,6 +21,7 @@ export async function toUser(keys: FernetKeyring, row: UserRow): Promise<User> {
     isStaff: row.isStaff,
     isSuperuser: row.isSuperuser,
     dateJoined: row.dateJoined,
+    readReceipts: row.readReceipts,
   }
 }
 
@@ -56,6 +57,25 @@ export async function findPeers(db: Db, keys: FernetKeyring, ids: readonly strin
       lastName: await openName(keys, r.lastName),
     })),
   )
+}
+
+/**
+ * Each user's read-receipts switch (CONTRACT.md: Read receipts), for a room that holds
+ * only ids. Missing (deleted) users are absent from the map; one query per
+ * MAX_BOUND_PARAMETERS ids.
+ */
+export async function readReceiptsOf(db: Db, ids: readonly string[]): Promise<Map<string, boolean>> {
+  const pages = await Promise.all(
+    chunk([...new Set(ids)], MAX_BOUND_PARAMETERS).map((part) =>
+      db.select({ id: users.id, readReceipts: users.readReceipts }).from(users).where(inArray(users.id, part)).all(),
+    ),
+  )
+  return new Map(pages.flat().map((r) => [r.id, r.readReceipts]))
+}
+
+/** The statement that sets a user's read-receipts switch. */
+export function setReadReceiptsStatement(db: Db, userId: string, on: boolean) {
+  return db.update(users).set({ readReceipts: on }).where(eq(users.id, userId))
 }
 
 export interface SealedNames {

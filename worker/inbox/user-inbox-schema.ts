@@ -35,6 +35,8 @@ const MIGRATIONS: string[] = [
    );`,
   // Consecutive failed deliveries: a subscription that keeps failing is dropped.
   'alter table push_subscriptions add column failures integer not null default 0;',
+  // The room's rev up to which edits and deletions were applied to the notifications (ADR 007).
+  'alter table conversations add column rev integer not null default 0;',
 ]
 
 export function migrateInbox(sql: SqlStorage): void {

@@ -2,7 +2,7 @@
 // notifications and notification sockets, and knows in which rooms they have sockets
 // open (so ending a session can close them all).
 import { DurableObject } from 'cloudflare:workers'
-import type { Message, Peer } from '../../protocol/api.ts'
+import { MAX_PREVIEW_CHARS, type Peer } from '../../protocol/api.ts'
 import {
   type ConversationEntry,
   MAX_FRAME_BYTES,
@@ -19,32 +19,22 @@ import { openDb } from '../db/client.ts'
 import { guardSql } from '../db/param-limit.ts'
 import { findPeers } from '../db/users.ts'
 import type { Env } from '../env.ts'
-import {
-  isKnownPushService,
-  type PushNotice,
-  type PushOutcome,
-  pushConfigured,
-  pushServiceHosts,
-  type StoredSubscription,
-  sendPush,
-} from '../push/web-push.ts'
+import { type PushNotice, pushConfigured, type StoredSubscription } from '../push/web-push.ts'
 import { chatLimitsOf, SocketGates } from '../rooms/flood-gate.ts'
 import { roomById } from '../rooms/room-key.ts'
 import { admission, refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { EndedSessions } from '../sockets/ended-sessions.ts'
 import { trySend } from '../sockets/send.ts'
-import type { ConversationUpdate, StoredMessage } from './updates.ts'
+import { type NotificationRow, NotificationStore } from './notification-store.ts'
+import { PushSender } from './push-sender.ts'
+import { toMessage } from './stored-message.ts'
+import type { ConversationReceipt, ConversationUpdate, StoredMessage } from './updates.ts'
 import { migrateInbox } from './user-inbox-schema.ts'
 
-export const PREVIEW_CHARS = 140
-/** Older notifications are pruned: a notification is a nudge, the room keeps the message. */
-export const MAX_NOTIFICATIONS = 500
 const PEER_CACHE_MS = 60_000
-/** Devices per user that get pushes; the oldest subscription makes way for a new one. */
-export const MAX_PUSH_SUBSCRIPTIONS = 20
-/** Consecutive failed pushes (5xx, other non-2xx, network errors) after which a subscription is dropped. */
-export const MAX_PUSH_FAILURES = 5
+/** Rooms told of a read receipts switch at once. */
+const FAN_OUT = 20
 
 interface ConversationRow extends Record<string, SqlStorageValue> {
   room_id: string
@@ -56,16 +46,7 @@ interface ConversationRow extends Record<string, SqlStorageValue> {
   peer_read_up_to: number
   last_activity_at: string
   notified_up_to: number
-}
-
-interface NotificationRow extends Record<string, SqlStorageValue> {
-  id: number
-  room_id: string
-  peer_id: string
-  seq: number
-  token: string
-  created_at: string
-  read: number
+  rev: number
 }
 
 interface SocketAttachment {
@@ -83,11 +64,15 @@ export class UserInbox extends DurableObject<Env> {
   /** Sessions ended here lately: their upgrades still on the way are refused (EndedSessions). */
   private readonly ended = new EndedSessions()
   private readonly gates: SocketGates
+  private readonly notifications: NotificationStore
+  private readonly pushes: PushSender
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.sql = guardSql(ctx.storage.sql)
     this.gates = new SocketGates(chatLimitsOf(env))
+    this.notifications = new NotificationStore(this.sql)
+    this.pushes = new PushSender(this.sql, ctx.storage, env)
     void ctx.blockConcurrencyWhile(async () => migrateInbox(this.sql))
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
   }
@@ -114,12 +99,18 @@ export class UserInbox extends DurableObject<Env> {
 
   // ---- RPC from ChatRoom ----
 
-  /** Applies a room's snapshot; older or repeated snapshots and notifications change nothing. */
-  async applyConversation(update: ConversationUpdate): Promise<void> {
+  /**
+   * Applies a room's snapshot; older or repeated snapshots and notifications change nothing.
+   * Edits and deletions apply only when they follow on from what this inbox has (`rev`);
+   * the answer tells the room where to resume, and whether a device showed it live.
+   */
+  async applyConversation(update: ConversationUpdate): Promise<ConversationReceipt> {
     const current = this.sql
       .exec<ConversationRow>('select * from conversations where room_id = ?', update.roomId)
       .toArray()[0]
-    const fresh: NotificationRow[] = []
+    let rev = current?.rev ?? 0
+    let fresh: NotificationRow[] = []
+    let changes: { edited: NotificationRow[]; removed: NotificationRow[] } = { edited: [], removed: [] }
     let changed = false
     let marked = 0
     this.ctx.storage.transactionSync(() => {
@@ -143,127 +134,87 @@ export class UserInbox extends DurableObject<Env> {
           update.lastActivityAt,
         )
       }
-      // De-duplicated by (room, seq): a seq at or below notified_up_to was notified already.
-      let notifiedUpTo = current?.notified_up_to ?? 0
-      for (const n of update.notifications) {
-        if (n.seq <= notifiedUpTo || n.seq <= update.readUpTo) continue
-        const row = this.sql
-          .exec<NotificationRow>(
-            `insert into notifications (room_id, peer_id, seq, token, created_at, read) values (?, ?, ?, ?, ?, 0)
-             on conflict (room_id, seq) do nothing returning *`,
-            update.roomId,
-            update.peerId,
-            n.seq,
-            n.token,
-            n.sentAt,
-          )
-          .toArray()[0]
-        if (row) fresh.push(row)
-        notifiedUpTo = n.seq
+      // A new conversation has no notifications an edit could concern.
+      if (!current || update.changesAfter <= rev) {
+        changes = this.notifications.applyChanges(update.roomId, update.changes)
+        if (update.rev > rev) {
+          rev = update.rev
+          this.sql.exec('update conversations set rev = ? where room_id = ?', rev, update.roomId)
+        }
       }
-      if (notifiedUpTo > (current?.notified_up_to ?? 0)) {
-        this.sql.exec('update conversations set notified_up_to = ? where room_id = ?', notifiedUpTo, update.roomId)
+      // De-duplicated by (room, seq): a seq at or below notified_up_to was notified already.
+      const before = current?.notified_up_to ?? 0
+      const added = this.notifications.add(update.roomId, update.peerId, update.notifications, before, update.readUpTo)
+      fresh = added.fresh
+      if (added.notifiedUpTo > before) {
+        this.sql.exec(
+          'update conversations set notified_up_to = ? where room_id = ?',
+          added.notifiedUpTo,
+          update.roomId,
+        )
       }
       // Reading in the room reads its notifications; only a moved read position can.
-      if (update.readUpTo > (current?.read_up_to ?? 0)) {
-        marked = this.sql.exec(
-          'update notifications set read = 1 where room_id = ? and seq <= ? and read = 0',
-          update.roomId,
-          update.readUpTo,
-        ).rowsWritten
-      }
-      if (fresh.length > 0) this.prune()
-      changed ||= fresh.length > 0 || marked > 0
+      if (update.readUpTo > (current?.read_up_to ?? 0))
+        marked = this.notifications.readUpTo(update.roomId, update.readUpTo)
     })
-    if (!changed) return
-    if (this.ctx.getWebSockets().length > 0)
-      await this.pushChanges(update.roomId, fresh, fresh.length > 0 || marked > 0)
+    const notified = fresh.length > 0 || changes.edited.length > 0 || changes.removed.length > 0
+    const unreadChanged = fresh.length > 0 || marked > 0 || changes.removed.some((r) => r.read === 0)
+    const live = this.ctx.getWebSockets().some((ws) => ws.readyState === WebSocket.OPEN)
+    if (live && (changed || notified || unreadChanged))
+      await this.pushChanges(update.roomId, fresh, changes, unreadChanged)
     // Nobody is connected: tell the user's devices through Web Push instead.
-    else if (fresh.length > 0) this.ctx.waitUntil(this.sendPushes(fresh))
+    else if (!live && fresh.length > 0) this.ctx.waitUntil(this.sendPushes(update.userId, update.roomId, fresh))
+    return { rev, deliveredUpTo: live ? update.lastSeq : 0 }
+  }
+
+  /** The user switched read receipts: every room they are in hears of it. */
+  async setReadReceipts(userId: string, on: boolean): Promise<void> {
+    const rooms = this.sql
+      .exec<{ room_id: string }>('select room_id from conversations union select room_id from socket_rooms')
+      .toArray()
+    for (let i = 0; i < rooms.length; i += FAN_OUT) {
+      await Promise.all(
+        rooms.slice(i, i + FAN_OUT).map((r) => roomById(this.env, r.room_id).setReadReceipts(userId, on)),
+      )
+    }
   }
 
   // ---- Web Push subscriptions (one per device) ----
 
   addPushSubscription(sub: StoredSubscription): void {
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec(
-        `insert into push_subscriptions (endpoint, p256dh, auth, created_at) values (?, ?, ?, ?)
-         on conflict (endpoint) do update set p256dh = excluded.p256dh, auth = excluded.auth`,
-        sub.endpoint,
-        sub.p256dh,
-        sub.auth,
-        new Date().toISOString(),
-      )
-      this.sql.exec(
-        'delete from push_subscriptions where endpoint not in (select endpoint from push_subscriptions order by created_at desc limit ?)',
-        MAX_PUSH_SUBSCRIPTIONS,
-      )
-    })
+    this.pushes.add(sub)
   }
 
   removePushSubscription(endpoint: string): boolean {
-    return this.sql.exec('delete from push_subscriptions where endpoint = ?', endpoint).rowsWritten > 0
+    return this.pushes.remove(endpoint)
   }
 
   pushSubscriptionCount(): number {
-    return this.sql.exec<{ n: number }>('select count(*) as n from push_subscriptions').one().n
+    return this.pushes.count()
   }
 
-  private async sendPushes(fresh: NotificationRow[]): Promise<void> {
-    if (!pushConfigured(this.env)) return
-    // A subscription stored before its host left the allow-list is never fetched again.
-    const hosts = pushServiceHosts(this.env)
-    const stored = this.sql
-      .exec<StoredSubscription & Record<string, SqlStorageValue>>(
-        'select endpoint, p256dh, auth from push_subscriptions',
-      )
-      .toArray()
-    let subs: StoredSubscription[] = []
-    for (const s of stored) {
-      if (isKnownPushService(s.endpoint, hosts)) subs.push(s)
-      else this.removePushSubscription(s.endpoint)
-    }
-    if (subs.length === 0) return
+  /** A push a service accepted reached one of the user's devices: the room marks it delivered. */
+  private async sendPushes(userId: string, roomId: string, fresh: NotificationRow[]): Promise<void> {
+    if (!pushConfigured(this.env) || this.pushes.count() === 0) return
     const keys = await keyringOf(this.env)
     const peers = await this.peersOf(fresh.map((n) => n.peer_id))
+    const notices: PushNotice[] = []
     for (const n of fresh) {
       const entry = await this.toNotification(keys, n, peers)
       if (!entry) continue
       const name = `${entry.peer.firstName} ${entry.peer.lastName}`.trim() || entry.peer.email
-      const notice: PushNotice = {
+      notices.push({
         title: name,
         body: entry.preview,
         peerId: entry.peer.id,
         seq: entry.seq,
         // One visible notification per conversation: a newer one replaces it.
         tag: n.room_id.slice(0, 32),
-      }
-      const outcomes = await Promise.all(subs.map((s) => sendPush(this.env, s, notice)))
-      subs = subs.filter((s, i) => this.notePushOutcome(s.endpoint, outcomes[i]!))
-      if (subs.length === 0) return
+      })
     }
-  }
-
-  /**
-   * 404/410 drop a subscription at once; any other failure only after MAX_PUSH_FAILURES in
-   * a row, and a delivered push starts the count again. True while the subscription stays.
-   */
-  private notePushOutcome(endpoint: string, outcome: PushOutcome): boolean {
-    if (outcome === 'sent') {
-      this.sql.exec('update push_subscriptions set failures = 0 where endpoint = ? and failures > 0', endpoint)
-      return true
-    }
-    if (outcome === 'gone') {
-      this.removePushSubscription(endpoint)
-      return false
-    }
-    this.sql.exec('update push_subscriptions set failures = failures + 1 where endpoint = ?', endpoint)
-    const dropped = this.sql.exec(
-      'delete from push_subscriptions where endpoint = ? and failures >= ?',
-      endpoint,
-      MAX_PUSH_FAILURES,
-    ).rowsWritten
-    return dropped === 0
+    const accepted = await this.pushes.send(notices)
+    const upTo = Math.max(0, ...accepted.map((n) => n.seq))
+    if (upTo > 0) await roomById(this.env, roomId).noteDelivered(userId, upTo)
   }
 
   /**
@@ -292,13 +243,7 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   async listNotifications(before: number | null, limit: number): Promise<NotificationPage> {
-    const rows = this.sql
-      .exec<NotificationRow>(
-        'select * from notifications where id < ? order by id desc limit ?',
-        before ?? Number.MAX_SAFE_INTEGER,
-        limit,
-      )
-      .toArray()
+    const rows = this.notifications.page(before, limit)
     const keys = await keyringOf(this.env)
     const peers = await this.peersOf(rows.map((r) => r.peer_id))
     const notifications = await Promise.all(rows.map((r) => this.toNotification(keys, r, peers)))
@@ -310,14 +255,7 @@ export class UserInbox extends DurableObject<Env> {
 
   /** Marks notifications read (never the messages themselves). */
   markNotificationsRead(ids: number[] | 'all'): void {
-    const written =
-      ids === 'all'
-        ? this.sql.exec('update notifications set read = 1 where read = 0').rowsWritten
-        : ids.reduce(
-            (n, id) => n + this.sql.exec('update notifications set read = 1 where id = ? and read = 0', id).rowsWritten,
-            0,
-          )
-    if (written > 0) this.broadcast(this.unreadFrame())
+    if (this.notifications.markRead(ids) > 0) this.broadcast(this.unreadFrame())
   }
 
   /** Closes this user's sockets of the given sessions (all when null) with 4401, here and in every room. */
@@ -369,14 +307,22 @@ export class UserInbox extends DurableObject<Env> {
 
   // ---- helpers ----
 
-  private async pushChanges(roomId: string, fresh: NotificationRow[], unreadChanged: boolean): Promise<void> {
+  private async pushChanges(
+    roomId: string,
+    fresh: NotificationRow[],
+    changes: { edited: NotificationRow[]; removed: NotificationRow[] },
+    unreadChanged: boolean,
+  ): Promise<void> {
     const row = this.sql.exec<ConversationRow>('select * from conversations where room_id = ?', roomId).toArray()[0]
     if (!row) return
     const keys = await keyringOf(this.env)
     const peers = await this.peersOf([row.peer_id])
     const conversation = await this.toEntry(keys, row, peers)
     if (conversation) this.broadcast({ type: 'conversation', conversation })
-    for (const n of fresh) {
+    for (const r of changes.removed) {
+      this.broadcast({ type: 'notification-removed', id: String(r.id), peerId: r.peer_id, seq: r.seq })
+    }
+    for (const n of [...fresh, ...changes.edited]) {
       const notification = await this.toNotification(keys, n, peers)
       if (notification) this.broadcast({ type: 'notification', notification })
     }
@@ -384,22 +330,7 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   private unreadFrame(): Extract<NotificationFrame, { type: 'unread' }> {
-    const byPeer: Record<string, number> = {}
-    let total = 0
-    for (const r of this.sql.exec<{ peer_id: string; n: number }>(
-      'select peer_id, count(*) as n from notifications where read = 0 group by peer_id',
-    )) {
-      byPeer[r.peer_id] = r.n
-      total += r.n
-    }
-    return { type: 'unread', total, byPeer }
-  }
-
-  private prune(): void {
-    this.sql.exec(
-      'delete from notifications where id <= (select id from notifications order by id desc limit 1 offset ?)',
-      MAX_NOTIFICATIONS,
-    )
+    return { type: 'unread', ...this.notifications.unread() }
   }
 
   private async toEntry(
@@ -431,7 +362,7 @@ export class UserInbox extends DurableObject<Env> {
       kind: 'message',
       peer,
       seq: r.seq,
-      preview: cutCodePoints(body, PREVIEW_CHARS),
+      preview: cutCodePoints(body, MAX_PREVIEW_CHARS),
       createdAt: r.created_at,
       read: r.read === 1,
     }
@@ -459,13 +390,4 @@ export class UserInbox extends DurableObject<Env> {
     const text = JSON.stringify(frame)
     for (const ws of this.ctx.getWebSockets()) trySend(ws, text)
   }
-}
-
-async function toMessage(keys: FernetKeyring, s: StoredMessage): Promise<Message> {
-  const body = await decryptText(keys, s.token)
-  const m: Message = { seq: s.seq, clientId: s.clientId, senderId: s.senderId, body: body ?? '', sentAt: s.sentAt }
-  // The room logs which message it is; the list shows it as unreadable, like the room does.
-  if (body === null) m.unreadable = true
-  if (s.readAt) m.readAt = s.readAt
-  return m
 }

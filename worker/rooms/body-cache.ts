@@ -6,8 +6,15 @@
 /** About 2 MiB of UTF-16 at most, a small share of an isolate's 128 MB. */
 export const MAX_CACHED_CHARS = 1_000_000
 
+interface Entry {
+  body: Promise<string | null>
+  chars: number
+  /** Set once the decrypt settled: what peek() returns. */
+  settled?: { text: string | null }
+}
+
 export class BodyCache {
-  private readonly bodies = new Map<number, { body: Promise<string | null>; chars: number }>()
+  private readonly bodies = new Map<number, Entry>()
   private chars = 0
 
   constructor(private readonly maxChars = MAX_CACHED_CHARS) {}
@@ -20,15 +27,31 @@ export class BodyCache {
     // A token's length bounds its plaintext: account for it before the decrypt settles.
     this.remember(seq, body, 0)
     void body.then(
-      (text) => this.resize(seq, text?.length ?? 0),
-      () => this.bodies.delete(seq),
+      (text) => {
+        const entry = this.bodies.get(seq)
+        if (entry?.body !== body) return
+        entry.settled = { text }
+        this.resize(seq, text?.length ?? 0)
+      },
+      () => {
+        if (this.bodies.get(seq)?.body === body) this.forget(seq)
+      },
     )
     return body
   }
 
-  /** A body the room has in plaintext already (just sent). */
+  /**
+   * The body of `seq` if it is here and decrypted: a string, null when no key opens it,
+   * undefined when it is not (yet) known. Synchronous, so frames can be built in the same
+   * turn as the commit or accept they follow.
+   */
+  peek(seq: number): { text: string | null } | undefined {
+    return this.bodies.get(seq)?.settled
+  }
+
+  /** A body the room has in plaintext already (just sent or edited). */
   put(seq: number, body: string): void {
-    this.remember(seq, Promise.resolve(body), body.length)
+    this.remember(seq, Promise.resolve(body), body.length, { text: body })
   }
 
   forget(seq: number): void {
@@ -38,9 +61,10 @@ export class BodyCache {
     this.bodies.delete(seq)
   }
 
-  private remember(seq: number, body: Promise<string | null>, chars: number): void {
+  private remember(seq: number, body: Promise<string | null>, chars: number, settled?: Entry['settled']): void {
+    // A replaced entry (an edit) never takes its old decrypt's result: see the checks in get().
     this.forget(seq)
-    this.bodies.set(seq, { body, chars })
+    this.bodies.set(seq, { body, chars, ...(settled ? { settled } : {}) })
     this.chars += chars
     this.evict()
   }

@@ -23,6 +23,23 @@ const MIGRATIONS: string[] = [
   // The outbox moved to memory plus the alarm (see ChatRoom): no table write per delivery.
   `drop table dirty;
    drop table delivered;`,
+  // Messages people can change (ADR 007): every change takes the conversation's next rev;
+  // `since` is answered from the rev index. A deleted message keeps its row with body ''.
+  `alter table messages add column rev integer not null default 0;
+   update messages set rev = seq;
+   alter table messages add column edited_at text;
+   alter table messages add column deleted_at text;
+   alter table messages add column reply_to integer;
+   alter table messages add column delivered_at text;
+   create index messages_rev on messages (rev);
+   create table reactions (
+     seq integer not null,
+     emoji text not null,
+     user_id text not null,
+     unique (seq, emoji, user_id)
+   );
+   create table delivery_state (user_id text primary key, up_to integer not null, at text not null);
+   create table member_prefs (user_id text primary key, read_receipts integer not null);`,
 ]
 
 export function migrate(sql: SqlStorage): void {

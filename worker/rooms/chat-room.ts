@@ -1,6 +1,10 @@
-// ChatRoom Durable Object: one per pair of users. Owns the pair's messages (its own
-// SQLite, bodies as Fernet tokens), read state, the members' hibernatable chat sockets,
-// and the outbox that tells both members' UserInbox objects what changed.
+// ChatRoom Durable Object: one per pair of users. Owns the pair's messages (its own SQLite,
+// bodies as Fernet tokens), read and delivery state, the members' hibernatable chat sockets,
+// and the outbox that tells both members' UserInbox objects what changed. The parts:
+//   message-log.ts     the log, synchronous SQL     member-state.ts  read/delivered/receipts
+//   change-batch.ts    a group commit's frames      message-view.ts  rows as Messages
+//   group-commit.ts    batching writes              inbox-snapshot.ts what an inbox is told
+//   outbox.ts          when inboxes are told        room-sockets.ts  who is connected
 import { DurableObject } from 'cloudflare:workers'
 import type { Message, Peer } from '../../protocol/api.ts'
 import {
@@ -12,39 +16,30 @@ import {
   parseClientFrame,
   type ServerFrame,
 } from '../../protocol/frames.ts'
-import { decryptText, encryptText, type FernetKeyring } from '../crypto/fernet.ts'
+import { encryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import { keyringOf } from '../crypto/keys.ts'
-import { guardD1, guardSql } from '../db/param-limit.ts'
+import { openDb } from '../db/client.ts'
+import { guardSql } from '../db/param-limit.ts'
 import { findPeer } from '../db/peers.ts'
+import { recordRoomActivity } from '../db/room-activity.ts'
 import type { Env } from '../env.ts'
 import { Problem } from '../http/problem.ts'
-import type { ConversationUpdate, StoredMessage } from '../inbox/updates.ts'
+import type { ConversationUpdate } from '../inbox/updates.ts'
 import { refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { BodyCache } from './body-cache.ts'
+import { applyBatch, type ChangeFrame, type PendingChange } from './change-batch.ts'
+import { editWindowMsOf } from './change-rules.ts'
 import { migrate } from './chat-room-schema.ts'
 import { type ChatLimits, chatLimitsOf, FloodGate, SocketGates } from './flood-gate.ts'
+import { GroupCommit } from './group-commit.ts'
+import { InboxSnapshots } from './inbox-snapshot.ts'
+import { MemberState } from './member-state.ts'
+import { MessageLog, type MessageRow } from './message-log.ts'
+import { MessageView } from './message-view.ts'
+import { Notices } from './notices.ts'
 import { Outbox } from './outbox.ts'
 import { type SocketAttachment as Attachment, attachmentOf, RoomSockets } from './room-sockets.ts'
-
-/** A send frame accepted from a socket, waiting for the next group commit. */
-interface PendingSend {
-  ws: WebSocket
-  senderId: string
-  sessionId: string
-  clientId: string
-  body: string
-}
-
-interface MessageRow extends Record<string, SqlStorageValue> {
-  seq: number
-  client_id: string
-  sender_id: string
-  body: string
-  sent_at: string
-  read_at: string | null
-  notify: number
-}
 
 export interface HistoryPage {
   messages: Message[]
@@ -53,7 +48,15 @@ export interface HistoryPage {
 }
 
 export interface StoredPage {
-  messages: { seq: number; senderId: string; sentAt: string; readAt?: string; ciphertext: string }[]
+  messages: {
+    seq: number
+    senderId: string
+    sentAt: string
+    readAt?: string
+    editedAt?: string
+    deletedAt?: string
+    ciphertext: string
+  }[]
   hasMore: boolean
 }
 
@@ -62,53 +65,51 @@ export const ROOM_HEADERS = {
   user: 'x-parley-user',
   session: 'x-parley-session',
   members: 'x-parley-members',
+  /** Both members' read receipts switches, `1` or `0`, in the order of `members`. */
+  receipts: 'x-parley-receipts',
 } as const
 
-/** Sends committed together at most: one storage commit per batch, not per message. */
-const MAX_SEND_BATCH = 64
 /** Counters reach D1 about this often (plus up to 20% jitter, so rooms do not flush in step): never a D1 write per message. */
 const ACTIVITY_FLUSH_MS = 30_000
 /** A room's first counters (which list it for staff) go sooner. */
 const FIRST_FLUSH_MS = 2_000
-const NOTICE_INTERVAL_MS = 3600_000
-const MAX_NOTICES = 100
-/** Notifications carried by one delivery; the loop sends the rest next. */
-const MAX_NOTIFICATIONS_PER_DELIVERY = 100
 /** A member's name and email for the `ready` frame are read from D1 at most this often. */
 const PEER_CACHE_MS = 60_000
 
 export class ChatRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage
   private members: [string, string] | null = null
-  private lastSeq = 0
-  private readonly readUpTo = new Map<string, number>()
-  // Caches of durable state, rebuilt by load(): the hot path reads memory, not SQLite.
-  private readonly unread = new Map<string, number>()
+  private readonly log: MessageLog
+  private readonly state: MemberState
+  private readonly snapshots: InboxSnapshots
+  private readonly notices: Notices
+  private readonly bodies = new BodyCache()
+  private readonly view: MessageView
   private flushedSeq = 0
   private alarmAt: number | null = null
   // The outbox needs no table of its own: every change also sets the alarm in the same
   // commit, and a room that wakes (after eviction or a crash) redelivers to both members,
   // which inboxes ignore when they already have that version.
   private readonly outbox: Outbox
-  /** Per member, the seq up to which owed notifications were looked for and delivered. */
-  private readonly notifiedSeq = new Map<string, number>()
-  /** Per member, the newest message that owes them a notification (an upper bound after a wake). */
-  private readonly owedUpTo = new Map<string, number>()
-  // Group commit: sends wait here for one turn of the event loop, then commit together.
-  private pending: PendingSend[] = []
-  private committing = false
+  private readonly commits: GroupCommit<PendingChange>
   private readonly gates: SocketGates
-  /** Sends per member across all their sockets here: more sockets buy no more sends. */
-  private readonly senders = new Map<string, FloodGate>()
+  /** Writes per member across all their sockets here: more sockets buy no more writes. */
+  private readonly writers = new Map<string, FloodGate>()
   private readonly limits: ChatLimits
+  private readonly editWindowMs: number
   private readonly sockets: RoomSockets
-  private readonly bodies = new BodyCache()
   private readonly peers = new Map<string, { peer: Promise<Peer | null>; at: number }>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.sql = guardSql(ctx.storage.sql)
+    this.log = new MessageLog(ctx.storage, this.sql)
+    this.state = new MemberState(this.sql)
+    this.snapshots = new InboxSnapshots(ctx.id.toString(), this.log, this.state)
+    this.notices = new Notices(this.sql)
+    this.view = new MessageView(this.log, this.bodies, () => this.keyring(), ctx.id.toString())
     this.limits = chatLimitsOf(env)
+    this.editWindowMs = editWindowMsOf(env)
     this.gates = new SocketGates(this.limits)
     this.sockets = new RoomSockets(ctx, socketLimitsOf(env))
     this.outbox = new Outbox({
@@ -116,6 +117,15 @@ export class ChatRoom extends DurableObject<Env> {
       retryLater: (ms) => this.armAlarm(ms),
       waitUntil: (work) => ctx.waitUntil(work),
     })
+    this.commits = new GroupCommit(
+      (batch) => this.commit(batch),
+      (err) => {
+        // Storage or the keyring failed: nothing of the batch was acknowledged, and the
+        // clients resend with the same clientIds once the socket closes.
+        console.error('chat room: changes could not be stored', err)
+        this.sockets.closeAll(1011, 'could not store messages')
+      },
+    )
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql)
       this.load()
@@ -137,45 +147,67 @@ export class ChatRoom extends DurableObject<Env> {
     if (members.length !== 2) return new Response('Missing room headers', { status: 400 })
     this.ensureMembers(members[0]!, members[1]!)
     if (!this.isMember(userId)) return new Response('Not a member of this conversation', { status: 403 })
+    this.noteReceipts(request.headers.get(ROOM_HEADERS.receipts))
     // Refused before any work; checked again below, after the awaits.
     const early = this.sockets.admission(userId, sessionId)
     if (early !== 'ok') return refusal(early)
     const params = new URL(request.url).searchParams
     // A page that opens hidden can say so at once, so no message slips by un-notified.
     const viewing = params.get('viewing') !== 'false'
-    const afterParam = params.get('after')
-    const after = afterParam === null ? null : Number(afterParam)
+    const after = cursor(params.get('after'))
+    const since = cursor(params.get('since'))
 
     const peer = await this.peerProfile(this.peerOf(userId))
     if (!peer) return new Problem(404, 'user-not-found', 'There is no user with that id.').toResponse()
-    const missed = after !== null && Number.isSafeInteger(after) ? await this.missedSince(after) : []
-    // From here on nothing awaits: the socket joins the broadcast set only once its replay
-    // is complete, so no live frame can overtake a replayed one. A session that ended while
-    // this upgrade was on its way is refused here, after every await.
-    const admission = this.sockets.admission(userId, sessionId)
-    if (admission !== 'ok') return refusal(admission)
-    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
-    this.sockets.accept(server, { userId, sessionId, viewing })
-    this.send(server, { type: 'ready', peer, lastSeq: this.lastSeq, readUpTo: this.readState() })
-    for (const message of missed) this.send(server, { type: 'message', message })
-    return new Response(null, { status: 101, webSocket: client })
+    for (;;) {
+      // From here on nothing awaits once the replay is built: the socket joins the broadcast
+      // set in the same turn, so no live frame can overtake (or repeat) a replayed one. A
+      // session that ended while this upgrade was on its way is refused here, after every await.
+      const admission = this.sockets.admission(userId, sessionId)
+      if (admission !== 'ok') return refusal(admission)
+      const replay = this.replay(after, since)
+      if (!replay.ok) {
+        await this.view.warm(replay.missing)
+        continue
+      }
+      // Opening the conversation brings the peer's messages to one of this member's devices.
+      this.advanceDelivery(userId, this.log.lastSeq)
+      const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
+      this.sockets.accept(server, { userId, sessionId, viewing })
+      this.send(server, this.readyFrame(userId, peer))
+      for (const frame of replay.frames) this.send(server, frame)
+      return new Response(null, { status: 101, webSocket: client })
+    }
   }
 
   // ---- RPC from the Worker and from UserInbox ----
 
   /** History over HTTP: the newest `limit` messages before `before`, ascending. */
-  async history(userId: string, members: [string, string], before: number | null, limit: number): Promise<HistoryPage> {
+  async history(
+    userId: string,
+    members: [string, string],
+    before: number | null,
+    limit: number,
+    receipts?: string,
+  ): Promise<HistoryPage> {
     this.ensureMembers(...members)
     if (!this.isMember(userId)) throw new Error('not a member of this conversation')
-    const rows = this.pageRows(before, limit)
-    const keys = await this.keyring()
-    const messages = await Promise.all(rows.rows.map((r) => this.toMessage(keys, r)))
-    return { messages, hasMore: rows.hasMore, notices: this.noticeList() }
+    this.noteReceipts(receipts ?? null)
+    let hasMore = false
+    const messages = await this.view.messages(
+      () => {
+        const page = this.log.page(before, limit)
+        hasMore = page.hasMore
+        return page.rows
+      },
+      { readAt: this.receiptsOn() },
+    )
+    return { messages, hasMore, notices: this.notices.list() }
   }
 
-  /** Staff view of stored messages: metadata and the Fernet token, never plaintext. */
+  /** Staff view of stored messages: metadata and the Fernet token ('' once deleted), never plaintext. */
   storedMessages(before: number | null, limit: number): StoredPage {
-    const { rows, hasMore } = this.pageRows(before, limit)
+    const { rows, hasMore } = this.log.page(before, limit)
     return {
       hasMore,
       messages: rows.map((r) => ({
@@ -183,6 +215,8 @@ export class ChatRoom extends DurableObject<Env> {
         senderId: r.sender_id,
         sentAt: r.sent_at,
         ...(r.read_at ? { readAt: r.read_at } : {}),
+        ...(r.edited_at ? { editedAt: r.edited_at } : {}),
+        ...(r.deleted_at ? { deletedAt: r.deleted_at } : {}),
         ciphertext: r.body,
       })),
     }
@@ -190,13 +224,8 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Records that staff viewed the stored messages; tells the members live, at most hourly per staff member. */
   recordAdminView(staffId: string, now = Date.now()): Notice | null {
-    const last = this.sql
-      .exec<{ at: string }>('select at from notices where staff_id = ? order by id desc limit 1', staffId)
-      .toArray()[0]
-    if (last && now - Date.parse(last.at) < NOTICE_INTERVAL_MS) return null
-    const notice: Notice = { kind: 'admin-viewed', at: new Date(now).toISOString() }
-    this.sql.exec('insert into notices (kind, staff_id, at) values (?, ?, ?)', notice.kind, staffId, notice.at)
-    this.broadcast({ type: 'notice', notice })
+    const notice = this.notices.record(staffId, now)
+    if (notice) this.broadcast({ type: 'notice', notice })
     return notice
   }
 
@@ -206,6 +235,17 @@ export class ChatRoom extends DurableObject<Env> {
    */
   closeSessions(userId: string, sessionIds: string[] | null, code = 4401, reason = 'session ended'): number {
     return this.sockets.closeSessions(userId, sessionIds, code, reason)
+  }
+
+  /** A member switched read receipts (PATCH /api/me, through their inbox). */
+  setReadReceipts(userId: string, on: boolean): void {
+    if (!this.isMember(userId)) return
+    if (this.state.setReceipts(userId, on)) this.receiptsChanged()
+  }
+
+  /** A push service accepted a notification for `seq`: it reached one of the member's devices. */
+  noteDelivered(userId: string, upTo: number): void {
+    if (this.isMember(userId)) this.advanceDelivery(userId, upTo)
   }
 
   // ---- socket handlers ----
@@ -218,18 +258,25 @@ export class ChatRoom extends DurableObject<Env> {
     const frame = parseClientFrame(raw)
     if (!gate.admit()) {
       if (gate.shouldClose()) return closeWith(ws, 4408, 'closed for flooding')
-      const clientId = frame.ok && frame.value.type === 'send' ? frame.value.clientId : undefined
-      return this.rateLimited(ws, clientId)
+      return this.rateLimited(ws, frame.ok ? frame.value : null)
     }
     if (!frame.ok) {
-      const { code, message, clientId } = frame
-      return this.send(ws, { type: 'error', code, message, ...(clientId ? { clientId } : {}) })
+      const { code, message, clientId, seq } = frame
+      return this.send(ws, {
+        type: 'error',
+        code,
+        message,
+        ...(clientId ? { clientId } : {}),
+        ...(seq ? { seq } : {}),
+      })
     }
     const f: ClientFrame = frame.value
     switch (f.type) {
       case 'send':
-        if (!this.sender(att.userId).admit()) return this.rateLimited(ws, f.clientId)
-        return this.onSend(ws, att, f.clientId, f.body)
+      case 'edit':
+      case 'delete':
+      case 'react':
+        return this.onChange(ws, att, f)
       case 'read':
         return this.onRead(att, f.upTo)
       case 'typing':
@@ -265,7 +312,7 @@ export class ChatRoom extends DurableObject<Env> {
   /** The last socket closed: catch up now, and drop the alarm if nothing is left for it. */
   private async settle(): Promise<void> {
     await this.catchUp()
-    if (this.outbox.settled && this.lastSeq <= this.flushedSeq && this.alarmAt !== null) {
+    if (this.outbox.settled && this.log.lastSeq <= this.flushedSeq && this.alarmAt !== null) {
       await this.ctx.storage.deleteAlarm()
       this.alarmAt = null
     }
@@ -280,116 +327,87 @@ export class ChatRoom extends DurableObject<Env> {
 
   // ---- one method per frame ----
 
-  /** Queues the send for the next group commit; nothing is acknowledged before it is durable. */
-  private onSend(ws: WebSocket, att: Attachment, clientId: string, body: string): void {
-    this.pending.push({ ws, senderId: att.userId, sessionId: att.sessionId, clientId, body })
-    if (this.committing) return
-    this.committing = true
-    // One turn of the event loop lets frames that already arrived join this commit; under
-    // light load that costs a fraction of a millisecond.
-    setTimeout(() => void this.commitPending(), 0)
-  }
-
-  private async commitPending(): Promise<void> {
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, MAX_SEND_BATCH)
-        const keys = await this.keyring()
-        const tokens = await Promise.all(batch.map((send) => encryptText(keys, send.body)))
-        await this.storeBatch(batch, tokens, keys)
-      }
-    } catch (err) {
-      // Storage or the keyring failed: nothing of the batch was acknowledged, and the
-      // clients resend with the same clientIds once the socket closes.
-      console.error('chat room: sends could not be stored', err)
-      this.sockets.closeAll(1011, 'could not store messages')
-      this.pending = []
-    } finally {
-      this.committing = false
+  /** Sends, edits, deletions and reactions queue for the next group commit, in arrival order. */
+  private onChange(ws: WebSocket, att: Attachment, frame: ChangeFrame): void {
+    if (!this.writer(att.userId).admit()) {
+      this.rateLimited(ws, frame)
+      return
     }
+    this.commits.push({ ws, userId: att.userId, sessionId: att.sessionId, frame })
   }
 
   /**
-   * Inserts the batch in one transaction, then applies its effects to memory and
-   * broadcasts; the runtime holds the frames until the commit is durable (output gate). A
-   * throw midway rolls every row back and leaves memory as it was, so what is in memory
-   * always matches what is stored.
+   * Encrypts the batch's new bodies and decrypts what its frames will show, then applies it
+   * in one transaction and, in the same turn, broadcasts: the runtime holds the frames until
+   * the commit is durable (output gate), and nothing is acknowledged before it is.
    */
-  private async storeBatch(batch: PendingSend[], tokens: string[], keys: FernetKeyring): Promise<void> {
-    const viewing = new Map(this.members!.map((m) => [m, this.sockets.isViewing(m)]))
-    const sentAt = new Date().toISOString()
-    const { stored, retried } = this.ctx.storage.transactionSync(() => {
-      const stored: Message[] = []
-      const retried: { ws: WebSocket; row: MessageRow }[] = []
-      batch.forEach((send, i) => {
-        // A session that ended while its frame waited for this commit stores nothing.
-        if (this.sockets.isEnded(send.sessionId)) return
-        const recipient = this.peerOf(send.senderId)
-        const seq = this.lastSeq + stored.length + 1
-        const inserted = this.sql
-          .exec(
-            `insert into messages (seq, client_id, sender_id, body, sent_at, notify) values (?, ?, ?, ?, ?, ?)
-             on conflict (sender_id, client_id) do nothing returning seq`,
-            seq,
-            send.clientId,
-            send.senderId,
-            tokens[i]!,
-            sentAt,
-            viewing.get(recipient) ? 0 : 1,
-          )
-          .toArray()
-        if (inserted.length === 0) {
-          // A retry of a stored message: echo the original to the retrying socket only.
-          retried.push({ ws: send.ws, row: this.findByClientId(send.senderId, send.clientId)! })
-          return
-        }
-        stored.push({ seq, clientId: send.clientId, senderId: send.senderId, body: send.body, sentAt })
-      })
-      return { stored, retried }
+  private async commit(batch: PendingChange[]): Promise<void> {
+    const keys = await this.keyring()
+    await Promise.all(
+      batch.map(async (p) => {
+        if (p.frame.type === 'send' || p.frame.type === 'edit') p.token = await encryptText(keys, p.frame.body)
+      }),
+    )
+    const touched = batch.flatMap((p) =>
+      p.frame.type === 'send' ? (p.frame.replyTo ? [p.frame.replyTo] : []) : [p.frame.seq],
+    )
+    if (touched.length > 0) await this.view.warm([...this.log.many(touched).values()])
+    const fx = this.log.transaction(() => {
+      const effects = applyBatch(
+        {
+          log: this.log,
+          peerOf: (u) => this.peerOf(u),
+          isEnded: (s) => this.sockets.isEnded(s),
+          viewing: (u) => this.sockets.isViewing(u),
+          bodyOf: (seq) => this.bodies.peek(seq)?.text,
+          editWindowMs: this.editWindowMs,
+          at: new Date().toISOString(),
+          now: Date.now(),
+        },
+        batch,
+      )
+      return effects
     })
-    let owesNotification = false
-    for (const message of stored) {
-      const recipient = this.peerOf(message.senderId)
-      this.lastSeq = message.seq
-      this.unread.set(recipient, (this.unread.get(recipient) ?? 0) + 1)
-      this.bodies.put(message.seq, message.body)
-      if (!viewing.get(recipient)) {
-        this.owedUpTo.set(recipient, message.seq)
-        owesNotification = true
-      }
-    }
-    if (stored.length > 0) {
+    for (const [seq, body] of fx.bodies) this.bodies.put(seq, body)
+    for (const seq of fx.deleted) this.bodies.forget(seq)
+    for (const row of fx.stored) this.snapshots.received(this.peerOf(row.sender_id))
+    for (const [recipient, seq] of fx.owed) this.snapshots.owe(recipient, seq)
+    if (fx.stored.length > 0 || fx.changed.size > 0) {
       this.afterChange()
-      this.broadcast(...stored.map((message): ServerFrame => ({ type: 'message', message })))
+      const fresh = this.framesOf([...fx.stored.map((r) => r.seq)], 'message')
+      const updates = this.framesOf(
+        [...fx.changed].sort((a, b) => a - b),
+        'update',
+      )
+      this.broadcast(...fresh, ...updates)
+      // A recipient with a chat socket open here has the new messages on a device.
+      const newest = new Map<string, number>()
+      for (const row of fx.stored) newest.set(this.peerOf(row.sender_id), row.seq)
+      for (const [recipient, seq] of newest) if (this.sockets.hasOpen(recipient)) this.advanceDelivery(recipient, seq)
       this.outbox.schedule()
-      if (owesNotification) this.outbox.hurry()
+      // A notification to raise or to take back should not wait for a busy room's next snapshot.
+      if (fx.owed.size > 0 || fx.deleted.size > 0) this.outbox.hurry()
     }
-    for (const { ws, row } of retried) this.send(ws, { type: 'message', message: await this.toMessage(keys, row) })
+    for (const { ws, row } of fx.retried) this.send(ws, ...this.framesOf([row.seq], 'message'))
+    for (const { ws, frame } of fx.errors) this.send(ws, frame)
   }
 
   private onRead(att: Attachment, upTo: number): void {
-    const target = Math.min(upTo, this.lastSeq)
-    const current = this.readUpTo.get(att.userId) ?? 0
+    const target = Math.min(upTo, this.log.lastSeq)
+    const current = this.state.get('read', att.userId)
     if (target <= current) return
     const at = new Date().toISOString()
     // Synchronous statements: they commit together, with the alarm set by afterChange().
-    this.sql.exec(
-      'insert into read_state (user_id, up_to, at) values (?, ?, ?) on conflict (user_id) do update set up_to = excluded.up_to, at = excluded.at',
-      att.userId,
-      target,
-      at,
-    )
-    this.sql.exec(
-      'update messages set read_at = ? where seq > ? and seq <= ? and sender_id != ? and read_at is null',
-      at,
-      current,
-      target,
-      att.userId,
-    )
-    this.readUpTo.set(att.userId, target)
-    this.unread.set(att.userId, this.countUnread(att.userId))
+    this.state.advance('read', att.userId, target, at)
+    this.log.stamp('read_at', att.userId, current, target, at)
+    this.snapshots.recount(att.userId, this.peerOf(att.userId))
+    // What was read has reached a device.
+    this.advanceDelivery(att.userId, target, at)
     this.afterChange()
-    this.broadcast({ type: 'read', userId: att.userId, upTo: target, at })
+    const frame: ServerFrame = { type: 'read', userId: att.userId, upTo: target, at }
+    // With receipts off, only the reader's own devices hear of it (their unread counts).
+    if (this.receiptsOn()) this.broadcast(frame)
+    else this.sockets.sendTo(att.userId, frame)
     this.outbox.schedule()
     // A read clears badges and titles as promptly as a message raises them: it must not
     // wait for a busy room's next snapshot.
@@ -401,56 +419,128 @@ export class ChatRoom extends DurableObject<Env> {
     this.sockets.sendTo(this.peerOf(att.userId), { type: 'typing', userId: att.userId })
   }
 
+  // ---- delivery, read receipts ----
+
+  /** The other member's messages up to `upTo` reached one of `userId`'s devices. */
+  private advanceDelivery(userId: string, upTo: number, at = new Date().toISOString()): void {
+    const target = Math.min(upTo, this.log.lastSeq)
+    const current = this.state.get('delivered', userId)
+    if (!this.state.advance('delivered', userId, target, at)) return
+    this.log.stamp('delivered_at', userId, current, target, at)
+    this.afterChange()
+    this.outbox.schedule()
+    this.broadcast({ type: 'delivered', userId, upTo: target, at })
+  }
+
+  /** The Worker's view of both members' switches, as `1,0` in member order. */
+  private noteReceipts(header: string | null): void {
+    if (!header || !this.members) return
+    const flags = header.split(',')
+    if (flags.length !== 2) return
+    let changed = false
+    this.members.forEach((m, i) => {
+      if (flags[i] === '1' || flags[i] === '0') changed = this.state.setReceipts(m, flags[i] === '1') || changed
+    })
+    if (changed) this.receiptsChanged()
+  }
+
+  private receiptsChanged(): void {
+    this.afterChange()
+    const readReceipts = this.receiptsOn()
+    for (const m of this.members!) {
+      this.sockets.sendTo(m, { type: 'receipts', readReceipts, readUpTo: this.state.readSeenBy(m, this.members!) })
+    }
+    this.outbox.schedule()
+    this.outbox.hurry()
+  }
+
+  private receiptsOn(): boolean {
+    return this.state.receiptsOn(this.members ?? [])
+  }
+
+  // ---- frames ----
+
+  private readyFrame(userId: string, peer: Peer): ServerFrame {
+    const members = this.members!
+    return {
+      type: 'ready',
+      peer,
+      lastSeq: this.log.lastSeq,
+      lastRev: this.log.lastRev,
+      readUpTo: this.state.readSeenBy(userId, members),
+      deliveredUpTo: this.state.positions('delivered', members),
+      readReceipts: this.receiptsOn(),
+    }
+  }
+
+  /**
+   * What a socket opening with `after` and `since` is owed, built in one turn: changes to
+   * messages it has (`update`, seq order), then the messages after `after` (the newest 1,000).
+   */
+  private replay(
+    after: number | null,
+    since: number | null,
+  ): { ok: true; frames: ServerFrame[] } | { ok: false; missing: MessageRow[] } {
+    if (after === null) return { ok: true, frames: [] }
+    const options = { readAt: this.receiptsOn() }
+    const changed = since === null ? [] : this.log.changedSince(since, after, MAX_REPLAY_MESSAGES)
+    const updates = this.view.build(changed, options)
+    const messages = this.view.build(this.log.after(after, MAX_REPLAY_MESSAGES), options)
+    if (!updates.ok || !messages.ok) {
+      return { ok: false, missing: [...(updates.ok ? [] : updates.missing), ...(messages.ok ? [] : messages.missing)] }
+    }
+    return {
+      ok: true,
+      frames: [
+        ...updates.messages.map((message): ServerFrame => ({ type: 'update', message })),
+        ...messages.messages.map((message): ServerFrame => ({ type: 'message', message })),
+      ],
+    }
+  }
+
+  /** Frames for these messages as stored now; bodies were put or warmed before the commit. */
+  private framesOf(seqs: number[], type: 'message' | 'update'): ServerFrame[] {
+    if (seqs.length === 0) return []
+    const rows = [...this.log.many(seqs).values()].sort((a, b) => a.seq - b.seq)
+    const options = { readAt: this.receiptsOn() }
+    const built = this.view.build(rows, options)
+    if (built.ok) return built.messages.map((message) => ({ type, message }))
+    // Not expected (all was warmed or put just before): these follow once decrypted.
+    console.error(`chat room ${this.ctx.id.toString()}: frames built late for ${built.missing.length} messages`)
+    const late = new Set(built.missing.map((r) => r.seq))
+    void this.view
+      .messages(() => [...this.log.many(late).values()], options)
+      .then((messages) => this.broadcast(...messages.map((message): ServerFrame => ({ type, message }))))
+    const now = this.view.build(
+      rows.filter((r) => !late.has(r.seq)),
+      options,
+    )
+    return now.ok ? now.messages.map((message) => ({ type, message })) : []
+  }
+
   // ---- delivery to the members' inboxes (see outbox.ts) ----
 
   /** True when the member's inbox now has the latest state. */
   private async deliverTo(userId: string): Promise<boolean> {
-    const update = this.conversationFor(userId)
-    await this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(userId)).applyConversation(update)
-    // Owed notifications were looked for up to update.lastSeq; a full page may leave more.
-    const owesMore = update.notifications.length === MAX_NOTIFICATIONS_PER_DELIVERY
-    this.notifiedSeq.set(userId, owesMore ? update.notifications.at(-1)!.seq : update.lastSeq)
+    const update: ConversationUpdate = this.snapshots.snapshot(
+      userId,
+      this.peerOf(userId),
+      this.members!,
+      this.version(),
+    )
+    const receipt = await this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(userId)).applyConversation(update)
+    const upToDate = this.snapshots.heard(userId, update, receipt)
+    // The inbox showed it live: the peer's messages reached one of the member's devices.
+    if (receipt.deliveredUpTo > 0) this.advanceDelivery(userId, receipt.deliveredUpTo)
     // Anything that changed while the call was in flight keeps the member owed for the next round.
-    return update.version === this.version() && !owesMore
-  }
-
-  private conversationFor(userId: string): ConversationUpdate {
-    const peerId = this.peerOf(userId)
-    const readUpTo = this.readUpTo.get(userId) ?? 0
-    const last = this.sql.exec<MessageRow>('select * from messages order by seq desc limit 1').toArray()[0]
-    const notifiedUpTo = Math.max(readUpTo, this.notifiedSeq.get(userId) ?? 0)
-    const owed =
-      (this.owedUpTo.get(userId) ?? 0) <= notifiedUpTo
-        ? []
-        : this.sql
-            .exec<MessageRow>(
-              // `+sender_id` keeps SQLite on the seq range: the (sender, clientId) index would
-              // visit every message the peer ever sent, then sort them.
-              'select * from messages where seq > ? and +sender_id = ? and notify = 1 order by seq limit ?',
-              notifiedUpTo,
-              peerId,
-              MAX_NOTIFICATIONS_PER_DELIVERY,
-            )
-            .toArray()
-    return {
-      roomId: this.ctx.id.toString(),
-      peerId,
-      version: this.version(),
-      lastSeq: this.lastSeq,
-      lastMessage: last ? stored(last) : null,
-      unread: this.unread.get(userId) ?? 0,
-      readUpTo,
-      peerReadUpTo: this.readUpTo.get(peerId) ?? 0,
-      lastActivityAt: last?.sent_at ?? new Date().toISOString(),
-      notifications: owed.map(stored),
-    }
+    return upToDate && update.version === this.version()
   }
 
   // ---- batched counters to D1 ----
 
   /** Message counts per hour and senders' activity since the last flush, derived from the messages themselves. */
   private async flushActivity(): Promise<void> {
-    const upTo = this.lastSeq
+    const upTo = this.log.lastSeq
     if (upTo <= this.flushedSeq || !this.members) return
     const hours = this.sql
       .exec<{ h: string; n: number }>(
@@ -459,7 +549,7 @@ export class ChatRoom extends DurableObject<Env> {
         upTo,
       )
       .toArray()
-    const active = this.sql
+    const senders = this.sql
       .exec<{ sender_id: string; at: string }>(
         'select sender_id, max(sent_at) as at from messages where seq > ? and seq <= ? group by sender_id',
         this.flushedSeq,
@@ -467,34 +557,30 @@ export class ChatRoom extends DurableObject<Env> {
       )
       .toArray()
     const last = this.sql.exec<{ sent_at: string }>('select sent_at from messages where seq = ?', upTo).one()
-    const db = guardD1(this.env.DB)
-    await db.batch([
-      db
-        .prepare(
-          `insert into rooms (id, member_a, member_b, message_count, last_activity_at) values (?, ?, ?, ?, ?)
-           on conflict (id) do update set message_count = excluded.message_count, last_activity_at = excluded.last_activity_at`,
-        )
-        .bind(this.ctx.id.toString(), this.members[0], this.members[1], upTo, last.sent_at),
-      ...hours.map((h) =>
-        db
-          .prepare(
-            'insert into message_hours (hour, count) values (?, ?) on conflict (hour) do update set count = count + excluded.count',
-          )
-          .bind(`${h.h}:00:00.000Z`, h.n),
-      ),
-      ...active.map((a) =>
-        db
-          .prepare(
-            'update users set last_active_at = ? where id = ? and (last_active_at is null or last_active_at < ?)',
-          )
-          .bind(a.at, a.sender_id, a.at),
-      ),
-    ])
+    await recordRoomActivity(openDb(this.env.DB), {
+      roomId: this.ctx.id.toString(),
+      members: this.members,
+      messageCount: upTo,
+      lastActivityAt: last.sent_at,
+      hours: hours.map((h) => ({ hour: h.h, count: h.n })),
+      senders: senders.map((s) => ({ userId: s.sender_id, at: s.at })),
+    })
     this.flushedSeq = upTo
     this.sql.exec(
       "insert into meta (key, value) values ('flushed_seq', ?) on conflict (key) do update set value = excluded.value",
       String(upTo),
     )
+  }
+
+  /** Right after a change's statements: both inboxes must hear of it, and the alarm makes sure they will. */
+  private afterChange(): void {
+    this.outbox.changed(this.members!)
+    this.armAlarm()
+  }
+
+  /** Grows with every change, read, delivery and receipts switch: a snapshot with a higher version is newer. */
+  private version(): number {
+    return this.log.lastRev + this.state.version()
   }
 
   /**
@@ -504,7 +590,7 @@ export class ChatRoom extends DurableObject<Env> {
    * alarm fires only about every 30 s.
    */
   private armAlarm(delayMs?: number): void {
-    if (this.outbox.settled && this.lastSeq <= this.flushedSeq) return
+    if (this.outbox.settled && this.log.lastSeq <= this.flushedSeq) return
     // A new conversation is listed for staff within seconds; later counters wait longer.
     const flushMs = this.flushedSeq === 0 ? FIRST_FLUSH_MS : ACTIVITY_FLUSH_MS * (1 + Math.random() / 5)
     const at = Date.now() + (delayMs ?? flushMs)
@@ -524,17 +610,12 @@ export class ChatRoom extends DurableObject<Env> {
     const members = get('members')
     if (members) this.members = JSON.parse(members) as [string, string]
     this.flushedSeq = Number(get('flushed_seq') ?? 0)
-    this.lastSeq = this.sql.exec<{ s: number | null }>('select max(seq) as s from messages').one().s ?? 0
-    for (const r of this.sql.exec<{ user_id: string; up_to: number }>('select user_id, up_to from read_state')) {
-      this.readUpTo.set(r.user_id, r.up_to)
-    }
+    this.log.load()
+    this.state.load()
     // Whether the inboxes heard the latest state is not stored; the alarm that a change
     // commits with tells them again if the room stopped before delivering (see alarm()).
-    if (this.lastSeq > 0) this.outbox.wokeWithHistory()
-    for (const m of this.members ?? []) {
-      this.unread.set(m, this.countUnread(m))
-      this.owedUpTo.set(m, this.lastSeq)
-    }
+    if (this.log.lastSeq > 0) this.outbox.wokeWithHistory()
+    if (this.members) this.snapshots.woke(this.members, (m) => this.peerOf(m))
   }
 
   private ensureMembers(a: string, b: string): void {
@@ -552,116 +633,36 @@ export class ChatRoom extends DurableObject<Env> {
     return userId === a ? b : a
   }
 
-  /** Right after a change's statements: both inboxes must hear of it, and the alarm makes sure they will. */
-  private afterChange(): void {
-    this.outbox.changed(this.members!)
-    this.armAlarm()
-  }
-
-  /** Grows with every message and every read: a snapshot with a higher version is newer. */
-  private version(): number {
-    let v = this.lastSeq
-    for (const upTo of this.readUpTo.values()) v += upTo
-    return v
-  }
-
-  private countUnread(userId: string): number {
-    return this.sql
-      .exec<{ n: number }>(
-        'select count(*) as n from messages where seq > ? and +sender_id = ?',
-        this.readUpTo.get(userId) ?? 0,
-        this.peerOf(userId),
-      )
-      .one().n
-  }
-
-  private readState(): Record<string, number> {
-    const state: Record<string, number> = {}
-    for (const m of this.members ?? []) state[m] = this.readUpTo.get(m) ?? 0
-    return state
-  }
-
-  private findByClientId(senderId: string, clientId: string): MessageRow | undefined {
-    return this.sql
-      .exec<MessageRow>('select * from messages where sender_id = ? and client_id = ?', senderId, clientId)
-      .toArray()[0]
-  }
-
-  private pageRows(before: number | null, limit: number): { rows: MessageRow[]; hasMore: boolean } {
-    const bound = before ?? Number.MAX_SAFE_INTEGER
-    const rows = this.sql
-      .exec<MessageRow>('select * from messages where seq < ? order by seq desc limit ?', bound, limit + 1)
-      .toArray()
-    const hasMore = rows.length > limit
-    return { rows: rows.slice(0, limit).reverse(), hasMore }
-  }
-
-  private noticeList(): Notice[] {
-    return this.sql
-      .exec<{ kind: 'admin-viewed'; at: string }>('select kind, at from notices order by id desc limit ?', MAX_NOTICES)
-      .toArray()
-      .map((n) => ({ kind: n.kind, at: n.at }))
-  }
-
-  /**
-   * Messages after `after`, at most the newest 1,000, decrypted. Messages stored while
-   * decrypting are fetched too, until the result reaches lastSeq.
-   */
-  private async missedSince(after: number): Promise<Message[]> {
-    const keys = await this.keyring()
-    const missed: Message[] = []
-    let from = after
-    while (from < this.lastSeq) {
-      const rows = this.sql
-        .exec<MessageRow>('select * from messages where seq > ? order by seq desc limit ?', from, MAX_REPLAY_MESSAGES)
-        .toArray()
-        .reverse()
-      if (rows.length === 0) break
-      missed.push(...(await Promise.all(rows.map((r) => this.toMessage(keys, r)))))
-      from = rows.at(-1)!.seq
-    }
-    return missed.length > MAX_REPLAY_MESSAGES ? missed.slice(-MAX_REPLAY_MESSAGES) : missed
-  }
-
-  /**
-   * A stored token that no key opens makes that one message unreadable, never the whole
-   * history: the room and seq are logged (never the token), the rest is served.
-   */
-  private async toMessage(keys: FernetKeyring, r: MessageRow): Promise<Message> {
-    const body = await this.bodies.get(r.seq, () => decryptText(keys, r.body))
-    const m: Message = { seq: r.seq, clientId: r.client_id, senderId: r.sender_id, body: body ?? '', sentAt: r.sent_at }
-    if (body === null) {
-      console.error(`chat room ${this.ctx.id.toString()}: message ${r.seq} could not be decrypted with FERNET_KEYS`)
-      m.unreadable = true
-    }
-    if (r.read_at) m.readAt = r.read_at
-    return m
-  }
-
   private keyring(): Promise<FernetKeyring> {
     return keyringOf(this.env)
   }
 
-  /** The member's bucket for sends, shared by all their sockets in this room. */
-  private sender(userId: string): FloodGate {
-    let gate = this.senders.get(userId)
+  /** The member's bucket for changes (sends, edits, deletions, reactions), shared by all their sockets here. */
+  private writer(userId: string): FloodGate {
+    let gate = this.writers.get(userId)
     if (!gate) {
       gate = new FloodGate({
         ...this.limits,
         framesPerSecond: this.limits.sendsPerSecond,
         frameBurst: this.limits.sendBurst,
       })
-      this.senders.set(userId, gate)
+      this.writers.set(userId, gate)
     }
     return gate
   }
 
-  private rateLimited(ws: WebSocket, clientId: string | undefined): void {
-    this.send(ws, { type: 'error', code: 'rate-limited', message: 'Slow down.', ...(clientId ? { clientId } : {}) })
+  private rateLimited(ws: WebSocket, frame: ClientFrame | null): void {
+    const about =
+      frame?.type === 'send'
+        ? { clientId: frame.clientId }
+        : frame?.type === 'edit' || frame?.type === 'delete' || frame?.type === 'react'
+          ? { seq: frame.seq }
+          : {}
+    this.send(ws, { type: 'error', code: 'rate-limited', message: 'Slow down.', ...about })
   }
 
-  private send(ws: WebSocket, frame: ServerFrame): void {
-    this.sockets.send(ws, frame)
+  private send(ws: WebSocket, ...frames: ServerFrame[]): void {
+    for (const frame of frames) this.sockets.send(ws, frame)
   }
 
   private broadcast(...frames: ServerFrame[]): void {
@@ -688,13 +689,9 @@ export class ChatRoom extends DurableObject<Env> {
   }
 }
 
-function stored(r: MessageRow): StoredMessage {
-  return {
-    seq: r.seq,
-    clientId: r.client_id,
-    senderId: r.sender_id,
-    token: r.body,
-    sentAt: r.sent_at,
-    readAt: r.read_at,
-  }
+/** A `?after=` or `?since=` value; the Worker refused malformed ones already. */
+function cursor(value: string | null): number | null {
+  if (value === null) return null
+  const n = Number(value)
+  return Number.isSafeInteger(n) && n >= 0 ? n : null
 }

@@ -59,6 +59,11 @@ export class RoomSockets {
     if (att && att.viewing !== active) ws.serializeAttachment({ ...att, viewing: active } satisfies SocketAttachment)
   }
 
+  /** The member has a chat socket of this conversation open (so a new message reaches a device). */
+  hasOpen(userId: string): boolean {
+    return this.openOf(userId).length > 0
+  }
+
   isViewing(userId: string): boolean {
     return this.openOf(userId).some((ws) => attachmentOf(ws)?.viewing)
   }

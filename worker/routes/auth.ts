@@ -57,6 +57,7 @@ export const auth = new Hono<AppEnv>()
       dateJoined: now.toISOString(),
       lastLogin: now.toISOString(),
       lastActiveAt: now.toISOString(),
+      readReceipts: true,
     }
     const session = newSession(user.id, c.req.header('user-agent') ?? '', now)
     try {

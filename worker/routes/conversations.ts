@@ -24,7 +24,7 @@ export const conversations = new Hono<AppEnv>()
     const limit = parseLimit(c.req.query('limit'))
     const me = c.var.user.id
     const { stub } = roomFor(c.env, me, peer.id)
-    return c.json(await stub.history(me, sortedMembers(me, peer.id), before, limit))
+    return c.json(await stub.history(me, sortedMembers(me, peer.id), before, limit, receiptsFlags(c.var.user, peer)))
   })
 
   .get('/:peerId/ws', async (c) => {
@@ -33,6 +33,7 @@ export const conversations = new Hono<AppEnv>()
     }
     const peer = await findPeerRow(c.var, c.req.param('peerId'))
     parseCursor(c.req.query('after'), 'after')
+    parseCursor(c.req.query('since'), 'since')
     const me = c.var.user.id
     const { sessionId } = c.var.session
     const { roomId, stub } = roomFor(c.env, me, peer.id)
@@ -44,8 +45,17 @@ export const conversations = new Hono<AppEnv>()
     headers.set(ROOM_HEADERS.user, me)
     headers.set(ROOM_HEADERS.session, sessionId)
     headers.set(ROOM_HEADERS.members, sortedMembers(me, peer.id).join(','))
+    headers.set(ROOM_HEADERS.receipts, receiptsFlags(c.var.user, peer))
     return forwardUpgrade(stub, new Request(c.req.raw, { headers }))
   })
+
+/** Both members' read receipts switches as the room takes them: `1,0`, in sorted member order. */
+function receiptsFlags(me: { id: string; readReceipts: boolean }, peer: UserRow): string {
+  const flag = (on: boolean) => (on ? '1' : '0')
+  return me.id < peer.id
+    ? `${flag(me.readReceipts)},${flag(peer.readReceipts)}`
+    : `${flag(peer.readReceipts)},${flag(me.readReceipts)}`
+}
 
 async function findPeerRow(vars: AppEnv['Variables'], peerId: string): Promise<UserRow> {
   const row = await findUser(vars.db, peerId)

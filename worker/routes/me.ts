@@ -1,18 +1,20 @@
 // /api/me: the signed-in user's profile, password and sessions (CONTRACT.md: Accounts).
 
 import { eq } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { Hono } from 'hono'
 import { parsePasswordChange, parseProfilePatch } from '../accounts/inputs.ts'
 import { endSessions } from '../accounts/session-end.ts'
 import { keyringOf } from '../crypto/keys.ts'
 import { users } from '../db/schema.ts'
 import { listLiveSessions, revokeOtherSessionsStatement, revokeSessionStatement } from '../db/sessions.ts'
-import { findUser, sealNames, updateNamesStatements } from '../db/users.ts'
-import type { AppEnv } from '../env.ts'
+import { findUser, sealNames, setReadReceiptsStatement, updateNamesStatements } from '../db/users.ts'
+import type { AppEnv, Env } from '../env.ts'
 import { body, readJson } from '../http/body.ts'
 import { invalid, notSignedIn, Problem } from '../http/problem.ts'
 import { limitsOf, reservePasswordCheck, takeHashSlot } from '../http/rate-limit.ts'
 import { clearSessionCookie, requireSession } from '../http/session.ts'
+import { inboxOf } from '../inbox/inbox-key.ts'
 
 export const me = new Hono<AppEnv>()
   .use(requireSession)
@@ -23,11 +25,19 @@ export const me = new Hono<AppEnv>()
     const current = c.var.user
     const firstName = patch.firstName ?? current.firstName
     const lastName = patch.lastName ?? current.lastName
-    const keys = await keyringOf(c.env)
-    const sealed = await sealNames(keys, c.env.NAME_INDEX_KEY, firstName, lastName)
+    const readReceipts = patch.readReceipts ?? current.readReceipts
     const db = c.var.db
-    await db.batch([...updateNamesStatements(db, current.id, sealed)])
-    return c.json({ user: { ...current, firstName, lastName } })
+    const statements: BatchItem<'sqlite'>[] = []
+    if (patch.firstName !== undefined || patch.lastName !== undefined) {
+      const sealed = await sealNames(await keyringOf(c.env), c.env.NAME_INDEX_KEY, firstName, lastName)
+      statements.push(...updateNamesStatements(db, current.id, sealed))
+    }
+    const receiptsChanged = readReceipts !== current.readReceipts
+    if (receiptsChanged) statements.push(setReadReceiptsStatement(db, current.id, readReceipts))
+    const [first, ...rest] = statements
+    if (first) await db.batch([first, ...rest])
+    if (receiptsChanged) await tellConversations(c.env, current.id, readReceipts)
+    return c.json({ user: { ...current, firstName, lastName, readReceipts } })
   })
 
   .post('/password', async (c) => {
@@ -104,3 +114,16 @@ export const me = new Hono<AppEnv>()
     if (id === sessionId) clearSessionCookie(c)
     return c.body(null, 204)
   })
+
+/**
+ * Awaited, so a 200 means open conversations already follow the new setting. D1 holds the
+ * truth and every room re-reads it on each upgrade, so a failure here is logged, not the
+ * user's problem (CONTRACT.md: Read receipts).
+ */
+async function tellConversations(env: Env, userId: string, on: boolean): Promise<void> {
+  try {
+    await inboxOf(env, userId).setReadReceipts(userId, on)
+  } catch (err) {
+    console.error(`read receipts of user ${userId} not passed to their conversations:`, err)
+  }
+}

@@ -1,0 +1,135 @@
+// One group commit's frames applied to the log in arrival order, inside its transaction:
+// sends, edits, deletions and reactions, each checked against the rules first. Returns what
+// the room must do once the batch is durable; nothing here touches sockets or memory caches.
+import type { ClientFrame, ServerFrame } from '../../protocol/frames.ts'
+import { type Refusal, refuseDelete, refuseEdit, refuseReact, refuseReply } from './change-rules.ts'
+import type { MessageLog, MessageRow } from './message-log.ts'
+
+export type ChangeFrame = Extract<ClientFrame, { type: 'send' | 'edit' | 'delete' | 'react' }>
+
+export interface PendingChange {
+  ws: WebSocket
+  userId: string
+  sessionId: string
+  frame: ChangeFrame
+  /** The encrypted body of a send or an edit. */
+  token?: string
+}
+
+export interface BatchContext {
+  log: MessageLog
+  peerOf(userId: string): string
+  /** A session that ended while its frame waited for the commit changes nothing. */
+  isEnded(sessionId: string): boolean
+  /** Whether the recipient is looking at the conversation: then a message owes no notification. */
+  viewing(userId: string): boolean
+  /** The current plaintext of a message, if the room has it: an edit to the same text changes nothing. */
+  bodyOf(seq: number): string | null | undefined
+  editWindowMs: number
+  at: string
+  now: number
+}
+
+export interface BatchEffects {
+  /** New messages, in seq order. */
+  stored: MessageRow[]
+  /** Messages changed by an edit, deletion or reaction (not new in this batch), by seq. */
+  changed: Set<number>
+  /** New plaintexts, by seq (sends and edits). */
+  bodies: Map<number, string>
+  deleted: Set<number>
+  /** Recipients owed a notification, with the newest seq that owes it. */
+  owed: Map<string, number>
+  /** A retry of a stored message: the original goes to the retrying socket only. */
+  retried: { ws: WebSocket; row: MessageRow }[]
+  errors: { ws: WebSocket; frame: ServerFrame }[]
+}
+
+export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): BatchEffects {
+  const fx: BatchEffects = {
+    stored: [],
+    changed: new Set(),
+    bodies: new Map(),
+    deleted: new Set(),
+    owed: new Map(),
+    retried: [],
+    errors: [],
+  }
+  const refuse = (p: PendingChange, r: Refusal) => {
+    const about = p.frame.type === 'send' ? { clientId: p.frame.clientId } : { seq: p.frame.seq }
+    fx.errors.push({ ws: p.ws, frame: { type: 'error', code: r.code, message: r.message, ...about } })
+  }
+  for (const p of batch) {
+    if (ctx.isEnded(p.sessionId)) continue
+    const f = p.frame
+    switch (f.type) {
+      case 'send': {
+        if (f.replyTo !== undefined) {
+          const refusal = refuseReply(ctx.log.get(f.replyTo))
+          if (refusal) {
+            refuse(p, refusal)
+            continue
+          }
+        }
+        const recipient = ctx.peerOf(p.userId)
+        const notify = !ctx.viewing(recipient)
+        const row = ctx.log.insert({
+          clientId: f.clientId,
+          senderId: p.userId,
+          token: p.token!,
+          sentAt: ctx.at,
+          notify,
+          replyTo: f.replyTo ?? null,
+        })
+        if (!row) {
+          fx.retried.push({ ws: p.ws, row: ctx.log.byClientId(p.userId, f.clientId)! })
+          continue
+        }
+        fx.stored.push(row)
+        fx.bodies.set(row.seq, f.body)
+        if (notify) fx.owed.set(recipient, row.seq)
+        break
+      }
+      case 'edit': {
+        const row = ctx.log.get(f.seq)
+        const refusal = refuseEdit(row, f.seq, p.userId, ctx.now, ctx.editWindowMs)
+        if (refusal) {
+          refuse(p, refusal)
+          continue
+        }
+        const current = fx.bodies.has(f.seq) ? fx.bodies.get(f.seq) : ctx.bodyOf(f.seq)
+        if (current === f.body) continue
+        ctx.log.edit(f.seq, p.token!, ctx.at)
+        fx.bodies.set(f.seq, f.body)
+        fx.changed.add(f.seq)
+        break
+      }
+      case 'delete': {
+        const row = ctx.log.get(f.seq)
+        const refusal = refuseDelete(row, f.seq, p.userId)
+        if (refusal) {
+          refuse(p, refusal)
+          continue
+        }
+        if (row!.deleted_at) continue
+        ctx.log.remove(f.seq, ctx.at)
+        fx.bodies.delete(f.seq)
+        fx.deleted.add(f.seq)
+        fx.changed.add(f.seq)
+        break
+      }
+      case 'react': {
+        const row = ctx.log.get(f.seq)
+        const refusal = refuseReact(row, f.seq, f.on, ctx.log.emojiOn(f.seq, f.emoji))
+        if (refusal) {
+          refuse(p, refusal)
+          continue
+        }
+        if (ctx.log.react(f.seq, f.emoji, p.userId, f.on)) fx.changed.add(f.seq)
+        break
+      }
+    }
+  }
+  for (const row of fx.stored) fx.changed.delete(row.seq)
+  return fx
+}

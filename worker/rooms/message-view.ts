@@ -1,0 +1,103 @@
+// Rows of the message log as the contract's Message: bodies from the plaintext cache, reply
+// quotes, reactions, and read times only while read receipts are on. Building is
+// synchronous, so a frame is made in the same turn as the commit or the accept it follows;
+// warm() decrypts beforehand what building will need.
+import { MAX_PREVIEW_CHARS, type Message } from '../../protocol/api.ts'
+import { cutCodePoints } from '../../protocol/text.ts'
+import { decryptText, type FernetKeyring } from '../crypto/fernet.ts'
+import type { BodyCache } from './body-cache.ts'
+import type { MessageLog, MessageRow } from './message-log.ts'
+
+export interface ViewOptions {
+  /** False while either member has read receipts off: `readAt` is left out. */
+  readAt: boolean
+}
+
+export type Built = { ok: true; messages: Message[] } | { ok: false; missing: MessageRow[] }
+
+export class MessageView {
+  constructor(
+    private readonly log: MessageLog,
+    private readonly bodies: BodyCache,
+    private readonly keyring: () => Promise<FernetKeyring>,
+    private readonly label: string,
+  ) {}
+
+  /** Decrypts (once, shared) the bodies of these rows and of the messages they quote. */
+  async warm(rows: readonly MessageRow[]): Promise<void> {
+    const quoted = this.log.many(rows.flatMap((r) => (r.reply_to ? [r.reply_to] : [])))
+    const all = [...rows, ...quoted.values()].filter((r) => !r.deleted_at && !this.bodies.peek(r.seq))
+    if (all.length === 0) return
+    const keys = await this.keyring()
+    await Promise.all(all.map((r) => this.bodies.get(r.seq, () => this.open(keys, r))))
+  }
+
+  /** The Messages of `rows`, or the rows whose bodies (or quotes) must be warmed first. */
+  build(rows: readonly MessageRow[], options: ViewOptions): Built {
+    if (rows.length === 0) return { ok: true, messages: [] }
+    const quoted = this.log.many(rows.flatMap((r) => (r.reply_to ? [r.reply_to] : [])))
+    const missing = rows.filter(
+      (r) =>
+        (!r.deleted_at && !this.bodies.peek(r.seq)) ||
+        (r.reply_to && quoted.get(r.reply_to) && !quoted.get(r.reply_to)!.deleted_at && !this.bodies.peek(r.reply_to)),
+    )
+    if (missing.length > 0) return { ok: false, missing }
+    let from = rows[0]!.seq
+    let to = from
+    for (const r of rows) {
+      from = Math.min(from, r.seq)
+      to = Math.max(to, r.seq)
+    }
+    const reactions = this.log.reactionsIn(from, to)
+    const messages = rows.map((r) => {
+      const m: Message = {
+        seq: r.seq,
+        clientId: r.client_id,
+        senderId: r.sender_id,
+        body: '',
+        sentAt: r.sent_at,
+        rev: r.rev,
+      }
+      if (options.readAt && r.read_at) m.readAt = r.read_at
+      if (r.delivered_at) m.deliveredAt = r.delivered_at
+      if (r.deleted_at) {
+        m.deletedAt = r.deleted_at
+        return m
+      }
+      const text = this.bodies.peek(r.seq)!.text
+      if (text === null) m.unreadable = true
+      else m.body = text
+      if (r.edited_at) m.editedAt = r.edited_at
+      const quote = r.reply_to ? quoted.get(r.reply_to) : undefined
+      if (quote) {
+        const preview = quote.deleted_at ? '' : (this.bodies.peek(quote.seq)!.text ?? '')
+        m.replyTo = { seq: quote.seq, senderId: quote.sender_id, preview: cutCodePoints(preview, MAX_PREVIEW_CHARS) }
+      }
+      const own = reactions.get(r.seq)
+      if (own) m.reactions = own
+      return m
+    })
+    return { ok: true, messages }
+  }
+
+  /** Warms and builds until every body is there: for history pages, never for frames. */
+  async messages(rows: () => MessageRow[], options: ViewOptions): Promise<Message[]> {
+    for (;;) {
+      const current = rows()
+      const built = this.build(current, options)
+      if (built.ok) return built.messages
+      await this.warm(built.missing)
+    }
+  }
+
+  /**
+   * A stored token that no key opens makes that one message unreadable, never the whole
+   * history: the room and seq are logged (never the token), the rest is served.
+   */
+  private async open(keys: FernetKeyring, r: MessageRow): Promise<string | null> {
+    const text = await decryptText(keys, r.body)
+    if (text === null)
+      console.error(`chat room ${this.label}: message ${r.seq} could not be decrypted with FERNET_KEYS`)
+    return text
+  }
+}
