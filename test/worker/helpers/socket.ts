@@ -102,8 +102,11 @@ export async function openSocket(path: string, cookie: string): Promise<TestSock
   return new TestSocket(res.webSocket)
 }
 
-export async function openChat(cookie: string, peerId: string, after?: number): Promise<TestSocket> {
-  const q = after === undefined ? '' : `?after=${after}`
+export async function openChat(cookie: string, peerId: string, after?: number, since?: number): Promise<TestSocket> {
+  const params = new URLSearchParams()
+  if (after !== undefined) params.set('after', String(after))
+  if (since !== undefined) params.set('since', String(since))
+  const q = params.size > 0 ? `?${params}` : ''
   const socket = await openSocket(`/api/conversations/${peerId}/ws${q}`, cookie)
   socket.ready = await socket.nextOfType('ready')
   return socket
