@@ -9,7 +9,6 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Message, Peer } from '../../protocol/api.ts'
 import {
   type ClientFrame,
-  MAX_REPLAY_MESSAGES,
   type Notice,
   PING_FRAME,
   PONG_FRAME,
@@ -20,7 +19,6 @@ import { encryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import { keyringOf } from '../crypto/keys.ts'
 import { openDb } from '../db/client.ts'
 import { guardSql } from '../db/param-limit.ts'
-import { findPeer } from '../db/peers.ts'
 import { recordRoomActivity } from '../db/room-activity.ts'
 import type { Env } from '../env.ts'
 import { Problem } from '../http/problem.ts'
@@ -31,14 +29,15 @@ import { BodyCache } from './body-cache.ts'
 import { applyBatch, type ChangeFrame, type PendingChange } from './change-batch.ts'
 import { editWindowMsOf } from './change-rules.ts'
 import { migrate } from './chat-room-schema.ts'
-import { type ChatLimits, chatLimitsOf, FloodGate, SocketGates } from './flood-gate.ts'
+import { chatLimitsOf, type FloodGate, MemberGates, SocketGates } from './flood-gate.ts'
 import { GroupCommit } from './group-commit.ts'
 import { InboxSnapshots } from './inbox-snapshot.ts'
 import { MemberState } from './member-state.ts'
-import { MessageLog, type MessageRow } from './message-log.ts'
+import { MessageLog } from './message-log.ts'
 import { MessageView } from './message-view.ts'
 import { Notices } from './notices.ts'
 import { Outbox } from './outbox.ts'
+import { PeerProfiles } from './peer-profiles.ts'
 import { type SocketAttachment as Attachment, attachmentOf, RoomSockets } from './room-sockets.ts'
 
 export interface HistoryPage {
@@ -73,8 +72,6 @@ export const ROOM_HEADERS = {
 const ACTIVITY_FLUSH_MS = 30_000
 /** A room's first counters (which list it for staff) go sooner. */
 const FIRST_FLUSH_MS = 2_000
-/** A member's name and email for the `ready` frame are read from D1 at most this often. */
-const PEER_CACHE_MS = 60_000
 
 export class ChatRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage
@@ -93,12 +90,10 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly outbox: Outbox
   private readonly commits: GroupCommit<PendingChange>
   private readonly gates: SocketGates
-  /** Writes per member across all their sockets here: more sockets buy no more writes. */
-  private readonly writers = new Map<string, FloodGate>()
-  private readonly limits: ChatLimits
+  private readonly writers: MemberGates
   private readonly editWindowMs: number
   private readonly sockets: RoomSockets
-  private readonly peers = new Map<string, { peer: Promise<Peer | null>; at: number }>()
+  private readonly profiles: PeerProfiles
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -108,9 +103,11 @@ export class ChatRoom extends DurableObject<Env> {
     this.snapshots = new InboxSnapshots(ctx.id.toString(), this.log, this.state)
     this.notices = new Notices(this.sql)
     this.view = new MessageView(this.log, this.bodies, () => this.keyring(), ctx.id.toString())
-    this.limits = chatLimitsOf(env)
+    this.profiles = new PeerProfiles(env)
+    const limits = chatLimitsOf(env)
     this.editWindowMs = editWindowMsOf(env)
-    this.gates = new SocketGates(this.limits)
+    this.gates = new SocketGates(limits)
+    this.writers = new MemberGates(limits)
     this.sockets = new RoomSockets(ctx, socketLimitsOf(env))
     this.outbox = new Outbox({
       deliverTo: (userId) => this.deliverTo(userId),
@@ -157,7 +154,7 @@ export class ChatRoom extends DurableObject<Env> {
     const after = cursor(params.get('after'))
     const since = cursor(params.get('since'))
 
-    const peer = await this.peerProfile(this.peerOf(userId))
+    const peer = await this.profiles.of(this.peerOf(userId))
     if (!peer) return new Problem(404, 'user-not-found', 'There is no user with that id.').toResponse()
     for (;;) {
       // From here on nothing awaits once the replay is built: the socket joins the broadcast
@@ -165,7 +162,7 @@ export class ChatRoom extends DurableObject<Env> {
       // session that ended while this upgrade was on its way is refused here, after every await.
       const admission = this.sockets.admission(userId, sessionId)
       if (admission !== 'ok') return refusal(admission)
-      const replay = this.replay(after, since)
+      const replay = this.view.replay(after, since, { readAt: this.receiptsOn() })
       if (!replay.ok) {
         await this.view.warm(replay.missing)
         continue
@@ -329,7 +326,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Sends, edits, deletions and reactions queue for the next group commit, in arrival order. */
   private onChange(ws: WebSocket, att: Attachment, frame: ChangeFrame): void {
-    if (!this.writer(att.userId).admit()) {
+    if (!this.writers.of(att.userId).admit()) {
       this.rateLimited(ws, frame)
       return
     }
@@ -473,49 +470,18 @@ export class ChatRoom extends DurableObject<Env> {
     }
   }
 
-  /**
-   * What a socket opening with `after` and `since` is owed, built in one turn: changes to
-   * messages it has (`update`, seq order), then the messages after `after` (the newest 1,000).
-   */
-  private replay(
-    after: number | null,
-    since: number | null,
-  ): { ok: true; frames: ServerFrame[] } | { ok: false; missing: MessageRow[] } {
-    if (after === null) return { ok: true, frames: [] }
-    const options = { readAt: this.receiptsOn() }
-    const changed = since === null ? [] : this.log.changedSince(since, after, MAX_REPLAY_MESSAGES)
-    const updates = this.view.build(changed, options)
-    const messages = this.view.build(this.log.after(after, MAX_REPLAY_MESSAGES), options)
-    if (!updates.ok || !messages.ok) {
-      return { ok: false, missing: [...(updates.ok ? [] : updates.missing), ...(messages.ok ? [] : messages.missing)] }
-    }
-    return {
-      ok: true,
-      frames: [
-        ...updates.messages.map((message): ServerFrame => ({ type: 'update', message })),
-        ...messages.messages.map((message): ServerFrame => ({ type: 'message', message })),
-      ],
-    }
-  }
-
   /** Frames for these messages as stored now; bodies were put or warmed before the commit. */
   private framesOf(seqs: number[], type: 'message' | 'update'): ServerFrame[] {
-    if (seqs.length === 0) return []
-    const rows = [...this.log.many(seqs).values()].sort((a, b) => a.seq - b.seq)
     const options = { readAt: this.receiptsOn() }
-    const built = this.view.build(rows, options)
-    if (built.ok) return built.messages.map((message) => ({ type, message }))
-    // Not expected (all was warmed or put just before): these follow once decrypted.
-    console.error(`chat room ${this.ctx.id.toString()}: frames built late for ${built.missing.length} messages`)
-    const late = new Set(built.missing.map((r) => r.seq))
-    void this.view
-      .messages(() => [...this.log.many(late).values()], options)
-      .then((messages) => this.broadcast(...messages.map((message): ServerFrame => ({ type, message }))))
-    const now = this.view.build(
-      rows.filter((r) => !late.has(r.seq)),
-      options,
-    )
-    return now.ok ? now.messages.map((message) => ({ type, message })) : []
+    const { frames, late } = this.view.frames(seqs, type, options)
+    if (late.length > 0) {
+      // Not expected (all was warmed or put just before): these follow once decrypted.
+      console.error(`chat room ${this.ctx.id.toString()}: frames built late for ${late.length} messages`)
+      void this.view
+        .messages(() => [...this.log.many(late).values()], options)
+        .then((messages) => this.broadcast(...messages.map((message): ServerFrame => ({ type, message }))))
+    }
+    return frames
   }
 
   // ---- delivery to the members' inboxes (see outbox.ts) ----
@@ -542,28 +508,11 @@ export class ChatRoom extends DurableObject<Env> {
   private async flushActivity(): Promise<void> {
     const upTo = this.log.lastSeq
     if (upTo <= this.flushedSeq || !this.members) return
-    const hours = this.sql
-      .exec<{ h: string; n: number }>(
-        'select substr(sent_at, 1, 13) as h, count(*) as n from messages where seq > ? and seq <= ? group by h',
-        this.flushedSeq,
-        upTo,
-      )
-      .toArray()
-    const senders = this.sql
-      .exec<{ sender_id: string; at: string }>(
-        'select sender_id, max(sent_at) as at from messages where seq > ? and seq <= ? group by sender_id',
-        this.flushedSeq,
-        upTo,
-      )
-      .toArray()
-    const last = this.sql.exec<{ sent_at: string }>('select sent_at from messages where seq = ?', upTo).one()
     await recordRoomActivity(openDb(this.env.DB), {
       roomId: this.ctx.id.toString(),
       members: this.members,
       messageCount: upTo,
-      lastActivityAt: last.sent_at,
-      hours: hours.map((h) => ({ hour: h.h, count: h.n })),
-      senders: senders.map((s) => ({ userId: s.sender_id, at: s.at })),
+      ...this.log.activity(this.flushedSeq, upTo),
     })
     this.flushedSeq = upTo
     this.sql.exec(
@@ -637,20 +586,6 @@ export class ChatRoom extends DurableObject<Env> {
     return keyringOf(this.env)
   }
 
-  /** The member's bucket for changes (sends, edits, deletions, reactions), shared by all their sockets here. */
-  private writer(userId: string): FloodGate {
-    let gate = this.writers.get(userId)
-    if (!gate) {
-      gate = new FloodGate({
-        ...this.limits,
-        framesPerSecond: this.limits.sendsPerSecond,
-        frameBurst: this.limits.sendBurst,
-      })
-      this.writers.set(userId, gate)
-    }
-    return gate
-  }
-
   private rateLimited(ws: WebSocket, frame: ClientFrame | null): void {
     const about =
       frame?.type === 'send'
@@ -667,25 +602,6 @@ export class ChatRoom extends DurableObject<Env> {
 
   private broadcast(...frames: ServerFrame[]): void {
     this.sockets.broadcast(...frames)
-  }
-
-  /**
-   * A member's name and email, read through worker/db and kept briefly (names can change);
-   * concurrent upgrades (a reconnect storm) share one look-up.
-   */
-  private peerProfile(userId: string): Promise<Peer | null> {
-    const now = Date.now()
-    const hit = this.peers.get(userId)
-    if (hit && now - hit.at < PEER_CACHE_MS) return hit.peer
-    const peer = findPeer(this.env, userId)
-    this.peers.set(userId, { peer, at: now })
-    // A failed or empty look-up is not kept.
-    void peer
-      .catch(() => null)
-      .then((found) => {
-        if (!found && this.peers.get(userId)?.peer === peer) this.peers.delete(userId)
-      })
-    return peer
   }
 }
 

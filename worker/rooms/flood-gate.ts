@@ -83,3 +83,26 @@ export class SocketGates {
     return gate
   }
 }
+
+/**
+ * One bucket per member for what they write (sends, edits, deletions, reactions), shared by
+ * all their sockets in the room: more sockets buy no more writes.
+ */
+export class MemberGates {
+  private readonly gates = new Map<string, FloodGate>()
+
+  constructor(private readonly limits: ChatLimits) {}
+
+  of(userId: string): FloodGate {
+    let gate = this.gates.get(userId)
+    if (!gate) {
+      gate = new FloodGate({
+        ...this.limits,
+        framesPerSecond: this.limits.sendsPerSecond,
+        frameBurst: this.limits.sendBurst,
+      })
+      this.gates.set(userId, gate)
+    }
+    return gate
+  }
+}

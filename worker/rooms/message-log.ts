@@ -206,6 +206,33 @@ export class MessageLog {
     )
   }
 
+  /** What the messages in (from, to] add to the D1 counters (see worker/db/room-activity.ts). */
+  activity(
+    from: number,
+    to: number,
+  ): { lastActivityAt: string; hours: { hour: string; count: number }[]; senders: { userId: string; at: string }[] } {
+    const hours = this.sql
+      .exec<{ h: string; n: number }>(
+        'select substr(sent_at, 1, 13) as h, count(*) as n from messages where seq > ? and seq <= ? group by h',
+        from,
+        to,
+      )
+      .toArray()
+    const senders = this.sql
+      .exec<{ sender_id: string; at: string }>(
+        'select sender_id, max(sent_at) as at from messages where seq > ? and seq <= ? group by sender_id',
+        from,
+        to,
+      )
+      .toArray()
+    const last = this.sql.exec<{ sent_at: string }>('select sent_at from messages where seq = ?', to).one()
+    return {
+      lastActivityAt: last.sent_at,
+      hours: hours.map((h) => ({ hour: h.h, count: h.n })),
+      senders: senders.map((s) => ({ userId: s.sender_id, at: s.at })),
+    }
+  }
+
   /** Reactions of the messages in [from, to], by seq. */
   reactionsIn(from: number, to: number): Map<number, Reactions> {
     const bySeq = new Map<number, Reactions>()

@@ -3,6 +3,7 @@
 // synchronous, so a frame is made in the same turn as the commit or the accept it follows;
 // warm() decrypts beforehand what building will need.
 import { MAX_PREVIEW_CHARS, type Message } from '../../protocol/api.ts'
+import { MAX_REPLAY_MESSAGES, type ServerFrame } from '../../protocol/frames.ts'
 import { cutCodePoints } from '../../protocol/text.ts'
 import { decryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import type { BodyCache } from './body-cache.ts'
@@ -78,6 +79,46 @@ export class MessageView {
       return m
     })
     return { ok: true, messages }
+  }
+
+  /**
+   * What a socket opening with `after` and `since` is owed, built in one turn: changes to
+   * messages it has (`update`, seq order), then the messages after `after` (the newest 1,000).
+   */
+  replay(
+    after: number | null,
+    since: number | null,
+    options: ViewOptions,
+  ): { ok: true; frames: ServerFrame[] } | { ok: false; missing: MessageRow[] } {
+    if (after === null) return { ok: true, frames: [] }
+    const changed = since === null ? [] : this.log.changedSince(since, after, MAX_REPLAY_MESSAGES)
+    const updates = this.build(changed, options)
+    const messages = this.build(this.log.after(after, MAX_REPLAY_MESSAGES), options)
+    if (!updates.ok || !messages.ok) {
+      return { ok: false, missing: [...(updates.ok ? [] : updates.missing), ...(messages.ok ? [] : messages.missing)] }
+    }
+    return {
+      ok: true,
+      frames: [
+        ...updates.messages.map((message): ServerFrame => ({ type: 'update', message })),
+        ...messages.messages.map((message): ServerFrame => ({ type: 'message', message })),
+      ],
+    }
+  }
+
+  /** Frames of these messages as stored now, and the seqs whose bodies were not at hand. */
+  frames(seqs: number[], type: 'message' | 'update', options: ViewOptions): { frames: ServerFrame[]; late: number[] } {
+    if (seqs.length === 0) return { frames: [], late: [] }
+    let rows = [...this.log.many(seqs).values()].sort((a, b) => a.seq - b.seq)
+    let late: number[] = []
+    let built = this.build(rows, options)
+    if (!built.ok) {
+      const missing = new Set(built.missing.map((r) => r.seq))
+      late = [...missing]
+      rows = rows.filter((r) => !missing.has(r.seq))
+      built = this.build(rows, options)
+    }
+    return { frames: built.ok ? built.messages.map((message) => ({ type, message })) : [], late }
   }
 
   /** Warms and builds until every body is there: for history pages, never for frames. */
