@@ -27,7 +27,9 @@ export interface StoredMessage {
   senderId: string
   sentAt: string
   readAt?: string
-  /** The Fernet token as stored; staff never see the plaintext. */
+  editedAt?: string
+  deletedAt?: string
+  /** The Fernet token as stored ('' once deleted); staff never see the plaintext. */
   ciphertext: string
 }
 

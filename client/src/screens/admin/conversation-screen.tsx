@@ -154,9 +154,28 @@ export function ConversationScreen() {
                             </>
                           )}
                         </Show>
+                        <Show when={message.editedAt}>
+                          {(editedAt) => (
+                            <>
+                              , edited <time datetime={editedAt()}>{formatDateTime(editedAt())}</time>
+                            </>
+                          )}
+                        </Show>
+                        <Show when={message.deletedAt}>
+                          {(deletedAt) => (
+                            <>
+                              , deleted by its sender <time datetime={deletedAt()}>{formatDateTime(deletedAt())}</time>
+                            </>
+                          )}
+                        </Show>
                       </span>
                     </p>
-                    <code class="ciphertext">{message.ciphertext}</code>
+                    <Show
+                      when={!message.deletedAt}
+                      fallback={<p class="muted">Deleted: nothing of its text is stored.</p>}
+                    >
+                      <code class="ciphertext">{message.ciphertext}</code>
+                    </Show>
                   </li>
                 )}
               </For>
