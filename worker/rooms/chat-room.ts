@@ -368,6 +368,8 @@ export class ChatRoom extends DurableObject<Env> {
     for (const [seq, body] of fx.bodies) this.bodies.put(seq, body)
     for (const seq of fx.deleted) this.bodies.forget(seq)
     for (const row of fx.stored) this.snapshots.received(this.peerOf(row.sender_id))
+    // A deleted message no longer counts as unread.
+    for (const m of fx.deleted.size > 0 ? this.members! : []) this.snapshots.recount(m, this.peerOf(m))
     for (const [recipient, seq] of fx.owed) this.snapshots.owe(recipient, seq)
     if (fx.stored.length > 0 || fx.changed.size > 0) {
       this.afterChange()
@@ -420,8 +422,9 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** The other member's messages up to `upTo` reached one of `userId`'s devices. */
   private advanceDelivery(userId: string, upTo: number, at = new Date().toISOString()): void {
-    const target = Math.min(upTo, this.log.lastSeq)
     const current = this.state.get('delivered', userId)
+    // Only the peer's messages can be delivered to this member: their own move nothing.
+    const target = this.log.newestFrom(this.peerOf(userId), current, Math.min(upTo, this.log.lastSeq))
     if (!this.state.advance('delivered', userId, target, at)) return
     this.log.stamp('delivered_at', userId, current, target, at)
     this.afterChange()

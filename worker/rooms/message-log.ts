@@ -188,11 +188,29 @@ export class MessageLog {
     )
   }
 
-  /** Messages from `senderId` after `after`. */
+  /** Messages from `senderId` after `after` that are not deleted: what is unread. */
   countFrom(senderId: string, after: number): number {
     return this.sql
-      .exec<{ n: number }>('select count(*) as n from messages where seq > ? and +sender_id = ?', after, senderId)
+      .exec<{ n: number }>(
+        'select count(*) as n from messages where seq > ? and +sender_id = ? and deleted_at is null',
+        after,
+        senderId,
+      )
       .one().n
+  }
+
+  /** The newest message from `senderId` in (after, upTo], or 0: found on the seq range alone. */
+  newestFrom(senderId: string, after: number, upTo: number): number {
+    return (
+      this.sql
+        .exec<{ s: number | null }>(
+          'select max(seq) as s from messages where seq > ? and seq <= ? and +sender_id = ?',
+          after,
+          upTo,
+          senderId,
+        )
+        .one().s ?? 0
+    )
   }
 
   /** Stamps `column` on the other member's messages in (from, to] that lack it. */
