@@ -82,6 +82,8 @@ export type ServerFrame =
       deliveredUpTo: Record<string, number>
       /** Parley's addition: false while either member has read receipts off. */
       readReceipts: boolean
+      /** Parley's addition: how long after sending its sender may edit a message (EDIT_WINDOW_SECONDS). */
+      editWindowSeconds: number
     }
   | { type: 'message'; message: Message }
   | { type: 'update'; message: Message }

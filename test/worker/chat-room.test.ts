@@ -29,6 +29,7 @@ describe('chat socket', () => {
       readUpTo: { [a.id]: 0, [b.id]: 0 },
       deliveredUpTo: { [a.id]: 0, [b.id]: 0 },
       readReceipts: true,
+      editWindowSeconds: 86400,
     })
     ws.close()
   })

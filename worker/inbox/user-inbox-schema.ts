@@ -37,6 +37,8 @@ const MIGRATIONS: string[] = [
   'alter table push_subscriptions add column failures integer not null default 0;',
   // The room's rev up to which edits and deletions were applied to the notifications (ADR 007).
   'alter table conversations add column rev integer not null default 0;',
+  // The seq up to which the room was told this user's devices have the conversation.
+  'alter table conversations add column delivered_up_to integer not null default 0;',
 ]
 
 export function migrateInbox(sql: SqlStorage): void {

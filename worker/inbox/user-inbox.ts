@@ -94,6 +94,9 @@ export class UserInbox extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [sessionId])
     server.serializeAttachment({ sessionId } satisfies SocketAttachment)
     server.send(JSON.stringify(this.unreadFrame()))
+    // A device is connected now: what reached this inbox while none was has reached it.
+    const userId = request.headers.get('x-parley-user')
+    if (userId) this.ctx.waitUntil(this.reportDelivered(userId))
     return new Response(null, { status: 101, webSocket: client })
   }
 
@@ -160,11 +163,39 @@ export class UserInbox extends DurableObject<Env> {
     const notified = fresh.length > 0 || changes.edited.length > 0 || changes.removed.length > 0
     const unreadChanged = fresh.length > 0 || marked > 0 || changes.removed.some((r) => r.read === 0)
     const live = this.ctx.getWebSockets().some((ws) => ws.readyState === WebSocket.OPEN)
+    // The room marks it delivered from this answer.
+    if (live) this.noteReported(update.roomId, update.lastSeq)
     if (live && (changed || notified || unreadChanged))
       await this.pushChanges(update.roomId, fresh, changes, unreadChanged)
     // Nobody is connected: tell the user's devices through Web Push instead.
     else if (!live && fresh.length > 0) this.ctx.waitUntil(this.sendPushes(update.userId, update.roomId, fresh))
     return { rev, deliveredUpTo: live ? update.lastSeq : 0 }
+  }
+
+  /** Tells the rooms whose latest messages no device of the user had that one has them now. */
+  private async reportDelivered(userId: string): Promise<void> {
+    const rows = this.sql
+      .exec<{ room_id: string; last_seq: number }>(
+        'select room_id, last_seq from conversations where last_seq > delivered_up_to',
+      )
+      .toArray()
+    for (let i = 0; i < rows.length; i += FAN_OUT) {
+      await Promise.all(
+        rows.slice(i, i + FAN_OUT).map(async (r) => {
+          await roomById(this.env, r.room_id).noteDelivered(userId, r.last_seq)
+          this.noteReported(r.room_id, r.last_seq)
+        }),
+      )
+    }
+  }
+
+  private noteReported(roomId: string, upTo: number): void {
+    this.sql.exec(
+      'update conversations set delivered_up_to = ? where room_id = ? and delivered_up_to < ?',
+      upTo,
+      roomId,
+      upTo,
+    )
   }
 
   /** The user switched read receipts: every room they are in hears of it. */
@@ -214,7 +245,9 @@ export class UserInbox extends DurableObject<Env> {
     }
     const accepted = await this.pushes.send(notices)
     const upTo = Math.max(0, ...accepted.map((n) => n.seq))
-    if (upTo > 0) await roomById(this.env, roomId).noteDelivered(userId, upTo)
+    if (upTo === 0) return
+    await roomById(this.env, roomId).noteDelivered(userId, upTo)
+    this.noteReported(roomId, upTo)
   }
 
   /**

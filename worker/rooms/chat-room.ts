@@ -470,6 +470,7 @@ export class ChatRoom extends DurableObject<Env> {
       readUpTo: this.state.readSeenBy(userId, members),
       deliveredUpTo: this.state.positions('delivered', members),
       readReceipts: this.receiptsOn(),
+      editWindowSeconds: this.editWindowMs / 1000,
     }
   }
 

@@ -49,5 +49,6 @@ export const notifications = new Hono<AppEnv>()
     }
     const headers = new Headers(c.req.raw.headers)
     headers.set('x-parley-session', c.var.session.sessionId)
+    headers.set('x-parley-user', c.var.user.id)
     return forwardUpgrade(inboxOf(c.env, c.var.user.id), new Request(c.req.raw, { headers }))
   })
