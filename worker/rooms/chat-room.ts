@@ -398,7 +398,9 @@ export class ChatRoom extends DurableObject<Env> {
     const at = new Date().toISOString()
     // Synchronous statements: they commit together, with the alarm set by afterChange().
     this.state.advance('read', att.userId, target, at)
-    this.log.stamp('read_at', att.userId, current, target, at)
+    // A read while receipts are off keeps no time: turning them on later shows the position,
+    // never when those messages were read.
+    if (this.receiptsOn()) this.log.stamp('read_at', att.userId, current, target, at)
     this.snapshots.recount(att.userId, this.peerOf(att.userId))
     // What was read has reached a device.
     this.advanceDelivery(att.userId, target, at)
