@@ -17,7 +17,7 @@ export const signOut = () => api.post<void>('/auth/logout')
 
 export const fetchMe = () => api.get<{ user: User }>('/me')
 
-export const updateProfile = (patch: { firstName?: string; lastName?: string }) =>
+export const updateProfile = (patch: { firstName?: string; lastName?: string; readReceipts?: boolean }) =>
   api.patch<{ user: User }>('/me', patch)
 
 export const changePassword = (currentPassword: string, newPassword: string) =>

@@ -1,16 +1,27 @@
-// One conversation's live link: history, the chat socket, the outgoing queue, read receipts,
-// typing and `viewing`. Sessions are shared through a small registry, so a conversation with
-// unsent messages keeps trying after the person has moved on to another one.
+// One conversation's live link: history, the chat socket, the outgoing queue (messages, and
+// edits, deletions and reactions), read receipts, delivery, typing and `viewing`. Sessions are
+// shared through a small registry, so a conversation with unsent work keeps trying after the
+// person has moved on to another one.
 import { batch } from 'solid-js'
-import { MAX_REPLAY_MESSAGES, type ServerFrame } from '../../../protocol/frames.ts'
+import type { Message } from '../../../protocol/api.ts'
+import { MAX_REPLAY_MESSAGES, PING_FRAME, type ServerFrame } from '../../../protocol/frames.ts'
 import { ApiError } from '../api.ts'
 import { clearSession } from '../session.ts'
 import { fetchHistory } from './chat-api.ts'
 import { type ConversationStore, createConversationStore, messageKey } from './conversation-store.ts'
 import { createLiveSocket, type LiveSocket, StopError, wsUrl } from './live-socket.ts'
-import { loadOutbox, type OutgoingMessage, saveOutbox } from './outbox.ts'
+import {
+  type ChangeRequest,
+  describeChangeError,
+  isInEffect,
+  type PendingChange,
+  queueChange,
+  quoteOf,
+} from './message-changes.ts'
+import { loadOutbox, type OutboxItem, saveOutbox } from './outbox.ts'
 import { isAttentive, onAttentionChange } from './page-attention.ts'
 import { rememberPeer } from './peers.ts'
+import { RevCursor } from './rev-cursor.ts'
 
 /** At most one typing frame this often while someone types. */
 export const TYPING_SEND_INTERVAL_MS = 2_000
@@ -29,7 +40,15 @@ export interface ChatSession {
   readonly peerId: string
   readonly store: ConversationStore
   readonly socket: LiveSocket
+  /** Sends a message, as a reply to the one the composer is answering (store: replyingTo). */
   send(body: string): void
+  edit(seq: number, body: string): void
+  deleteMessage(seq: number): void
+  react(seq: number, emoji: string, on: boolean): void
+  /** The composer answers this message (null: no longer). */
+  replyTo(seq: number | null): void
+  /** Loads older pages until the message with `seq` is here; false if it cannot be. */
+  loadUntil(seq: number): Promise<boolean>
   /** The person has seen the peer's messages up to `seq`. */
   markRead(seq: number): void
   typing(): void
@@ -67,7 +86,10 @@ function stopFor(err: unknown): StopError | null {
 function createSession(me: string, peerId: string): Entry {
   const store = createConversationStore(peerId)
   const { state, setState } = store
-  let outbox: OutgoingMessage[] = loadOutbox(me, peerId)
+  let outbox: OutboxItem[] = loadOutbox(me, peerId)
+  const revs = new RevCursor()
+  /** The `after` of the current connection's upgrade. */
+  let openedAfter = 0
   let onScreen = false
   let sentViewing: boolean | null = null
   let openedViewing = true
@@ -81,9 +103,23 @@ function createSession(me: string, peerId: string): Entry {
   let pumpTimer: ReturnType<typeof setTimeout> | undefined
   let wake = () => {}
 
-  for (const m of outbox) {
+  for (const item of outbox) {
+    if (item.kind === 'change') {
+      setState('changes', (list) => [
+        ...list,
+        { id: item.id, change: item.change, createdAt: item.createdAt, status: 'queued' },
+      ])
+      continue
+    }
     store.addPending(
-      { key: messageKey(me, m.clientId), clientId: m.clientId, senderId: me, body: m.body, sentAt: m.createdAt },
+      {
+        key: messageKey(me, item.clientId),
+        clientId: item.clientId,
+        senderId: me,
+        body: item.body,
+        sentAt: item.createdAt,
+        ...(item.replyTo ? { replyTo: item.replyTo } : {}),
+      },
       'queued',
     )
   }
@@ -93,8 +129,10 @@ function createSession(me: string, peerId: string): Entry {
     // so no message can arrive un-notified before its first viewing frame.
     url: () => {
       openedViewing = isViewing()
+      openedAfter = store.lastSeq()
       const hidden = openedViewing ? '' : '&viewing=false'
-      return wsUrl(`/api/conversations/${encodeURIComponent(peerId)}/ws?after=${store.lastSeq()}${hidden}`)
+      const query = `after=${openedAfter}&since=${revs.since()}${hidden}`
+      return wsUrl(`/api/conversations/${encodeURIComponent(peerId)}/ws?${query}`)
     },
     prepare: async (afterFailure) => {
       try {
@@ -108,12 +146,15 @@ function createSession(me: string, peerId: string): Entry {
     },
     onFrame: (frame) => onFrame(frame as ServerFrame),
     onClose: () => {
+      revs.closed()
       batch(() => {
         setState('ready', false)
         setState('peerTyping', false)
         // Not acknowledged: sent again, with the same clientId, once the socket is back.
         for (const m of state.messages)
           if (m.seq === null && m.status === 'sending') store.setPendingStatus(m.key, 'queued')
+        // Not confirmed either: the replay says whether they were made; the rest go again.
+        setState('changes', (c) => c.status === 'sending', 'status', 'queued')
       })
     },
     onStop: (reason, detail) => {
@@ -125,6 +166,8 @@ function createSession(me: string, peerId: string): Entry {
   async function loadNewest(): Promise<void> {
     const page = await fetchHistory(peerId, null)
     batch(() => {
+      // Into an empty conversation the newest page is the current state of what it holds.
+      if (store.lastSeq() === 0) revs.seed(page.messages.map((m) => m.rev ?? 0))
       store.mergeMessages(page.messages)
       store.mergeNotices(page.notices ?? [])
       setState({ hasMore: page.hasMore, historyLoaded: true })
@@ -136,6 +179,13 @@ function createSession(me: string, peerId: string): Entry {
   }
 
   function onFrame(frame: ServerFrame): void {
+    const replaying = revs.replaying()
+    applyFrame(frame)
+    // What was queued goes once the replay is in: it may show some of it already made.
+    if (replaying && !revs.replaying()) pump()
+  }
+
+  function applyFrame(frame: ServerFrame): void {
     switch (frame.type) {
       case 'ready':
         onReady(frame)
@@ -150,11 +200,30 @@ function createSession(me: string, peerId: string): Entry {
             setState('peerTyping', false)
           } else forgetOutgoing(m.clientId)
         })
+        revs.received('message', m.seq, m.rev ?? 0)
         return
       }
+      case 'update':
+        batch(() => {
+          store.applyUpdate(frame.message)
+          settleChanges(frame.message)
+        })
+        revs.received('update', frame.message.seq, frame.message.rev ?? 0)
+        return
       case 'read':
         if (frame.userId === me) setState('myReadUpTo', (v) => Math.max(v, frame.upTo))
-        else setState('peerReadUpTo', (v) => Math.max(v, frame.upTo))
+        else if (state.readReceipts) setState('peerReadUpTo', (v) => Math.max(v, frame.upTo))
+        return
+      case 'delivered':
+        if (frame.userId !== me) setState('peerDeliveredUpTo', (v) => Math.max(v, frame.upTo))
+        return
+      case 'receipts':
+        // Switched off, the peer's read position is 0 again: it can go down, unlike `read`.
+        setState({
+          readReceipts: frame.readReceipts,
+          peerReadUpTo: frame.readUpTo[peerId] ?? 0,
+          myReadUpTo: Math.max(state.myReadUpTo, frame.readUpTo[me] ?? 0),
+        })
         return
       case 'typing':
         if (frame.userId === me) return
@@ -169,6 +238,7 @@ function createSession(me: string, peerId: string): Entry {
         onError(frame)
         return
       case 'pong':
+        revs.replayOver()
         return
     }
   }
@@ -183,23 +253,36 @@ function createSession(me: string, peerId: string): Entry {
         store.dropAcknowledged()
         setState('hasMore', true)
       }
+      const readReceipts = frame.readReceipts !== false
+      const peerRead = frame.readUpTo[peerId] ?? 0
+      const editWindow = frame.editWindowSeconds
       setState({
+        editWindowMs: typeof editWindow === 'number' && editWindow > 0 ? editWindow * 1000 : state.editWindowMs,
         peer: frame.peer,
         ready: true,
         fatal: null,
         myReadUpTo: Math.max(state.myReadUpTo, frame.readUpTo[me] ?? 0),
-        peerReadUpTo: Math.max(state.peerReadUpTo, frame.readUpTo[peerId] ?? 0),
+        readReceipts,
+        peerReadUpTo: readReceipts ? Math.max(state.peerReadUpTo, peerRead) : peerRead,
+        peerDeliveredUpTo: Math.max(state.peerDeliveredUpTo, frame.deliveredUpTo?.[peerId] ?? 0),
       })
     })
+    revs.ready(openedAfter, frame.lastSeq, frame.lastRev ?? 0)
+    // The answer to this ping comes after the whole replay: then `since` may move on.
+    if (revs.replaying()) socket.send(PING_FRAME)
     // The upgrade told the server whether this socket starts out viewing; correct it if that changed since.
     sentViewing = openedViewing
     syncViewing()
     sentRead = state.myReadUpTo
     flushRead()
-    pump()
+    if (!revs.replaying()) pump()
   }
 
   function onError(frame: Extract<ServerFrame, { type: 'error' }>): void {
+    if (frame.seq !== undefined && !frame.clientId) {
+      onChangeError(frame, frame.seq)
+      return
+    }
     const key = frame.clientId ? messageKey(me, frame.clientId) : null
     const pending = key ? state.messages.find((m) => m.key === key && m.seq === null) : undefined
     if (!pending) return
@@ -215,32 +298,111 @@ function createSession(me: string, peerId: string): Entry {
     forgetOutgoing(pending.clientId)
   }
 
-  function forgetOutgoing(clientId: string): void {
-    const before = outbox.length
-    outbox = outbox.filter((m) => m.clientId !== clientId)
-    if (outbox.length === before) return
+  /** A change the server refused: it is dropped, and the person told why. */
+  function onChangeError(frame: Extract<ServerFrame, { type: 'error' }>, seq: number): void {
+    // Frames are answered in order: the oldest one on the wire for this message is the one refused.
+    const change = state.changes.find((c) => c.change.seq === seq && c.status === 'sending')
+    if (!change) return
+    if (frame.code === 'rate-limited') {
+      setState('changes', (c) => c.id === change.id, 'status', 'queued')
+      clearTimeout(pumpTimer)
+      pumpTimer = setTimeout(pump, RATE_LIMITED_RETRY_MS)
+      return
+    }
+    batch(() => {
+      forgetChange(change.id)
+      const target = store.messageBySeq(seq)
+      setState(
+        'actionProblem',
+        describeChangeError(change.change, frame.code, frame.message, target, state.editWindowMs),
+      )
+    })
+  }
+
+  /** Changes the new state of a message shows are done, whether they were sent or still waiting. */
+  function settleChanges(m: Message): void {
+    for (const c of [...state.changes]) if (c.change.seq === m.seq && isInEffect(c.change, m, me)) forgetChange(c.id)
+  }
+
+  function saveAndTrim(): void {
     saveOutbox(me, peerId, outbox)
     // A conversation kept open only to deliver its queue can close now.
     if (outbox.length === 0) queueMicrotask(trim)
   }
 
-  /** Sends queued messages in order, paced by a small token bucket. */
+  function forgetOutgoing(clientId: string): void {
+    const before = outbox.length
+    outbox = outbox.filter((m) => m.kind !== 'send' || m.clientId !== clientId)
+    if (outbox.length !== before) saveAndTrim()
+  }
+
+  function forgetChange(id: string): void {
+    setState('changes', (list) => list.filter((c) => c.id !== id))
+    const before = outbox.length
+    outbox = outbox.filter((m) => m.kind !== 'change' || m.id !== id)
+    if (outbox.length !== before) saveAndTrim()
+  }
+
+  function queue(change: ChangeRequest): void {
+    const next: PendingChange = {
+      id: crypto.randomUUID(),
+      change,
+      createdAt: new Date().toISOString(),
+      status: 'queued',
+    }
+    const changes = queueChange(state.changes, next)
+    const kept = new Set(changes.map((c) => c.id))
+    batch(() => {
+      setState({ changes, actionProblem: null })
+      outbox = outbox.filter((m) => m.kind !== 'change' || kept.has(m.id))
+      if (kept.has(next.id)) outbox = [...outbox, { kind: 'change', id: next.id, change, createdAt: next.createdAt }]
+      saveAndTrim()
+    })
+    wake()
+    pump()
+  }
+
+  /** The frame for one outbox item, or null when it is not waiting to go (or need not go at all). */
+  function frameFor(item: OutboxItem): { frame: object; sent: () => void } | null {
+    if (item.kind === 'send') {
+      const key = messageKey(me, item.clientId)
+      const m = state.messages.find((x) => x.key === key && x.seq === null)
+      if (m?.status !== 'queued') return null
+      const replyTo = item.replyTo ? { replyTo: item.replyTo.seq } : {}
+      return {
+        frame: { type: 'send', clientId: m.clientId, body: m.body, ...replyTo },
+        sent: () => store.setPendingStatus(key, 'sending'),
+      }
+    }
+    const c = state.changes.find((x) => x.id === item.id)
+    if (c?.status !== 'queued') return null
+    const target = store.messageBySeq(c.change.seq)
+    // Already so (another tab, or the replay showed it made): nothing to send.
+    if (target && isInEffect(c.change, target, me)) {
+      forgetChange(c.id)
+      return null
+    }
+    return { frame: c.change, sent: () => setState('changes', (x) => x.id === c.id, 'status', 'sending') }
+  }
+
+  /** Sends queued messages and changes in the order they were made, paced by a small token bucket. */
   function pump(): void {
     clearTimeout(pumpTimer)
     pumpTimer = undefined
-    if (!state.ready) return
+    if (!state.ready || revs.replaying()) return
     const now = Date.now()
     tokens = Math.min(SEND_BURST, tokens + ((now - tokensAt) / 1000) * SEND_REFILL_PER_S)
     tokensAt = now
-    for (const m of state.messages) {
-      if (m.seq !== null || m.status !== 'queued') continue
+    for (const item of outbox) {
+      const next = frameFor(item)
+      if (!next) continue
       if (tokens < 1) {
         pumpTimer = setTimeout(pump, 1000 / SEND_REFILL_PER_S)
         return
       }
-      if (!sendFrame({ type: 'send', clientId: m.clientId, body: m.body })) return
+      if (!sendFrame(next.frame)) return
       tokens -= 1
-      store.setPendingStatus(m.key, 'sending')
+      next.sent()
     }
   }
 
@@ -268,12 +430,57 @@ function createSession(me: string, peerId: string): Entry {
     send(body) {
       const clientId = crypto.randomUUID()
       const createdAt = new Date().toISOString()
-      outbox = [...outbox, { clientId, body, createdAt }]
+      const original = state.replyingTo === null ? undefined : store.messageBySeq(state.replyingTo)
+      // A reply to a message deleted meanwhile goes as a plain message (the server would refuse it).
+      const replyTo =
+        original && original.seq !== null && !original.deletedAt
+          ? quoteOf({ ...original, seq: original.seq })
+          : undefined
+      outbox = [...outbox, { kind: 'send', clientId, body, createdAt, ...(replyTo ? { replyTo } : {}) }]
       saveOutbox(me, peerId, outbox)
       lastMessageSent = Date.now()
-      store.addPending({ key: messageKey(me, clientId), clientId, senderId: me, body, sentAt: createdAt }, 'queued')
+      batch(() => {
+        store.addPending(
+          {
+            key: messageKey(me, clientId),
+            clientId,
+            senderId: me,
+            body,
+            sentAt: createdAt,
+            ...(replyTo ? { replyTo } : {}),
+          },
+          'queued',
+        )
+        setState('replyingTo', null)
+      })
       wake()
       pump()
+    },
+    edit(seq, body) {
+      queue({ type: 'edit', seq, body: body.trim() })
+    },
+    deleteMessage(seq) {
+      queue({ type: 'delete', seq })
+      if (state.replyingTo === seq) setState('replyingTo', null)
+    },
+    react(seq, emoji, on) {
+      queue({ type: 'react', seq, emoji, on })
+    },
+    replyTo(seq) {
+      setState('replyingTo', seq)
+    },
+    async loadUntil(seq) {
+      for (;;) {
+        const first = store.firstSeq()
+        if (first !== null && first <= seq) return store.messageBySeq(seq) !== undefined
+        if (!state.hasMore) return false
+        await session.loadOlder()
+        // A failed page (or one already loading elsewhere that made no progress) ends the search.
+        if (state.olderProblem || store.firstSeq() === first) {
+          if (!state.loadingOlder) return false
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+      }
     },
     markRead(seq) {
       if (seq <= wantRead) return
@@ -306,8 +513,9 @@ function createSession(me: string, peerId: string): Entry {
     retry(key) {
       const m = state.messages.find((x) => x.key === key && x.seq === null)
       if (!m) return
-      if (!outbox.some((o) => o.clientId === m.clientId)) {
-        outbox = [...outbox, { clientId: m.clientId, body: m.body, createdAt: m.sentAt }]
+      if (!outbox.some((o) => o.kind === 'send' && o.clientId === m.clientId)) {
+        const replyTo = m.replyTo ? { replyTo: { ...m.replyTo } } : {}
+        outbox = [...outbox, { kind: 'send', clientId: m.clientId, body: m.body, createdAt: m.sentAt, ...replyTo }]
         saveOutbox(me, peerId, outbox)
       }
       store.setPendingStatus(key, 'queued')

@@ -1,9 +1,11 @@
 // One conversation's state as a Solid store: messages sorted by seq with the unacknowledged
-// ones after them, read positions, typing, notices. Merges are idempotent (de-duplicated by
-// seq), so the same message arriving by history, replay and live frame shows once.
+// ones after them, changes not yet confirmed, read and delivery positions, typing, notices.
+// Merges are idempotent (de-duplicated by seq, newer rev wins), so the same message arriving
+// by history, replay and live frame shows once, as it is now.
 import { createStore, produce } from 'solid-js/store'
-import type { Message, Peer } from '../../../protocol/api.ts'
+import type { Message, Peer, ReplyQuote } from '../../../protocol/api.ts'
 import type { Notice } from '../../../protocol/frames.ts'
+import { EDIT_WINDOW_MS, type PendingChange, quoteOf } from './message-changes.ts'
 
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed'
 
@@ -20,6 +22,30 @@ export interface ChatMessage {
   sentAt: string
   status: MessageStatus
   problem: string | null
+  /** The conversation's latest change to it (CONTRACT.md: Message); 0 until acknowledged. */
+  rev: number
+  readAt?: string
+  deliveredAt?: string
+  editedAt?: string
+  deletedAt?: string
+  replyTo?: ReplyQuote
+  reactions?: Record<string, string[]>
+}
+
+/** The fields a newer rev of a message may change, each present only when set. */
+const CHANGING = ['readAt', 'deliveredAt', 'editedAt', 'deletedAt', 'replyTo', 'reactions'] as const
+
+function copyChanging(item: ChatMessage, m: Message): void {
+  item.rev = m.rev ?? 0
+  item.body = m.body
+  if (m.unreadable) item.unreadable = true
+  else delete item.unreadable
+  for (const field of CHANGING) {
+    const value = m[field]
+    if (value === undefined) delete item[field]
+    // Copies: the store must not share objects with the frame it came in.
+    else (item as unknown as Record<string, unknown>)[field] = structuredClone(value)
+  }
 }
 
 export interface ConversationState {
@@ -35,6 +61,18 @@ export interface ConversationState {
   olderProblem: string | null
   myReadUpTo: number
   peerReadUpTo: number
+  /** The person's messages up to this seq reached one of the peer's devices. */
+  peerDeliveredUpTo: number
+  /** False while either member has read receipts off (`ready`, `receipts`). */
+  readReceipts: boolean
+  /** Edits, deletions and reactions not yet confirmed, in the order they were made. */
+  changes: PendingChange[]
+  /** How long after sending a message its sender may edit it (`ready`: editWindowSeconds). */
+  editWindowMs: number
+  /** The seq of the message the composer is answering. */
+  replyingTo: number | null
+  /** Why the last action on a message failed (a change refused, a quote not found), for the status line. */
+  actionProblem: string | null
   peerTyping: boolean
   /** The socket said `ready` on its current connection. */
   ready: boolean
@@ -56,6 +94,12 @@ export function createConversationStore(peerId: string) {
     olderProblem: null,
     myReadUpTo: 0,
     peerReadUpTo: 0,
+    peerDeliveredUpTo: 0,
+    readReceipts: true,
+    changes: [],
+    editWindowMs: EDIT_WINDOW_MS,
+    replyingTo: null,
+    actionProblem: null,
     peerTyping: false,
     ready: false,
     fatal: null,
@@ -81,17 +125,36 @@ export function createConversationStore(peerId: string) {
     return lo
   }
 
-  /** Adds acknowledged messages; ones already here are skipped, pending twins are promoted in place. */
+  /** The index of the acknowledged message with this seq, or -1. */
+  function indexOfSeq(list: ChatMessage[], seq: number): number {
+    if (!seqs.has(seq)) return -1
+    const i = insertionIndex(list, firstPendingIndex(list), seq)
+    return list[i]?.seq === seq ? i : -1
+  }
+
+  /** Replies quoting `m` show what it says now ("" once deleted), as the server would give them. */
+  function followQuotes(list: ChatMessage[], m: Message): void {
+    const preview = quoteOf(m).preview
+    for (const item of list)
+      if (item.replyTo?.seq === m.seq && item.replyTo.preview !== preview) item.replyTo.preview = preview
+  }
+
+  /**
+   * Adds acknowledged messages; pending twins are promoted in place. One already here is
+   * replaced when the incoming copy has a newer rev (an edit, deletion or reaction).
+   */
   function mergeMessages(incoming: Message[]): ChatMessage[] {
     const added: ChatMessage[] = []
-    const fresh = incoming.filter((m) => !seqs.has(m.seq))
-    if (fresh.length === 0) return added
+    if (incoming.length === 0) return added
     setState(
       produce((s) => {
-        for (const m of fresh) {
-          if (seqs.has(m.seq)) continue
-          seqs.add(m.seq)
+        for (const m of incoming) {
           const list = s.messages
+          if (seqs.has(m.seq)) {
+            replaceIn(list, m)
+            continue
+          }
+          seqs.add(m.seq)
           const key = messageKey(m.senderId, m.clientId)
           let pending = firstPendingIndex(list)
           const twin = list.findIndex((x, i) => i >= pending && x.key === key)
@@ -102,8 +165,6 @@ export function createConversationStore(peerId: string) {
             list.splice(twin, 1)
             item.seq = m.seq
             item.sentAt = m.sentAt
-            item.body = m.body
-            if (m.unreadable) item.unreadable = true
             item.status = 'sent'
             item.problem = null
           } else {
@@ -113,12 +174,13 @@ export function createConversationStore(peerId: string) {
               seq: m.seq,
               senderId: m.senderId,
               body: m.body,
-              ...(m.unreadable ? { unreadable: true as const } : {}),
               sentAt: m.sentAt,
               status: 'sent',
               problem: null,
+              rev: 0,
             }
           }
+          copyChanging(item, m)
           pending = firstPendingIndex(list)
           const last = pending > 0 ? list[pending - 1]!.seq! : 0
           const at = m.seq > last ? pending : insertionIndex(list, pending, m.seq)
@@ -130,8 +192,36 @@ export function createConversationStore(peerId: string) {
     return added
   }
 
-  function addPending(message: Omit<ChatMessage, 'seq' | 'status' | 'problem'>, status: MessageStatus): void {
-    setState('messages', (list) => [...list, { ...message, seq: null, status, problem: null }])
+  function replaceIn(list: ChatMessage[], m: Message): void {
+    const i = indexOfSeq(list, m.seq)
+    const item = list[i]
+    // An older state than the one held (a page fetched before an update arrived) changes nothing.
+    if (!item || (m.rev ?? 0) < item.rev) return
+    copyChanging(item, m)
+    followQuotes(list, m)
+  }
+
+  /**
+   * The new state of a message (an `update` frame). One not loaded here changes nothing but
+   * the quotes of it in loaded replies.
+   */
+  function applyUpdate(m: Message): void {
+    setState(
+      produce((s) => {
+        if (seqs.has(m.seq)) replaceIn(s.messages, m)
+        else followQuotes(s.messages, m)
+      }),
+    )
+  }
+
+  /** The acknowledged message with this seq, if loaded. */
+  function messageBySeq(seq: number): ChatMessage | undefined {
+    const list = state.messages
+    return list[indexOfSeq(list, seq)]
+  }
+
+  function addPending(message: Omit<ChatMessage, 'seq' | 'status' | 'problem' | 'rev'>, status: MessageStatus): void {
+    setState('messages', (list) => [...list, { ...message, seq: null, status, problem: null, rev: 0 }])
   }
 
   function setPendingStatus(key: string, status: MessageStatus, problem: string | null = null): void {
@@ -178,6 +268,8 @@ export function createConversationStore(peerId: string) {
     state,
     setState,
     mergeMessages,
+    applyUpdate,
+    messageBySeq,
     addPending,
     setPendingStatus,
     removePending,

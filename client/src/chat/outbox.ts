@@ -1,11 +1,26 @@
-// Messages written but not yet acknowledged, per conversation, kept in sessionStorage so a
-// reload or a crash of the tab does not lose what someone typed while offline.
+// What the person did that the server has not confirmed yet, per conversation and in the
+// order they did it: messages written, and edits, deletions and reactions (message-changes.ts).
+// Kept in sessionStorage so a reload or a crash of the tab does not lose what was done offline.
+import type { ReplyQuote } from '../../../protocol/api.ts'
+import type { ChangeRequest } from './message-changes.ts'
 
 export interface OutgoingMessage {
+  kind: 'send'
   clientId: string
   body: string
   createdAt: string
+  /** The quote as it was shown when the reply was written; the frame carries its seq. */
+  replyTo?: ReplyQuote
 }
+
+export interface OutgoingChange {
+  kind: 'change'
+  id: string
+  change: ChangeRequest
+  createdAt: string
+}
+
+export type OutboxItem = OutgoingMessage | OutgoingChange
 
 const PREFIX = 'parley.outbox.'
 
@@ -22,26 +37,57 @@ function storage(): Storage | null {
   }
 }
 
-export function loadOutbox(userId: string, peerId: string): OutgoingMessage[] {
+const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1
+
+function readQuote(v: unknown): ReplyQuote | undefined {
+  if (typeof v !== 'object' || v === null) return undefined
+  const q = v as Record<string, unknown>
+  return isSeq(q.seq) && typeof q.senderId === 'string' && typeof q.preview === 'string'
+    ? { seq: q.seq, senderId: q.senderId, preview: q.preview }
+    : undefined
+}
+
+function readChange(v: unknown): ChangeRequest | null {
+  if (typeof v !== 'object' || v === null) return null
+  const c = v as Record<string, unknown>
+  if (!isSeq(c.seq)) return null
+  if (c.type === 'edit' && typeof c.body === 'string') return { type: 'edit', seq: c.seq, body: c.body }
+  if (c.type === 'delete') return { type: 'delete', seq: c.seq }
+  if (c.type === 'react' && typeof c.emoji === 'string' && typeof c.on === 'boolean') {
+    return { type: 'react', seq: c.seq, emoji: c.emoji, on: c.on }
+  }
+  return null
+}
+
+/** One stored item, or null for anything this version cannot use (a page of an older one wrote sends without `kind`). */
+function readItem(v: unknown): OutboxItem | null {
+  if (typeof v !== 'object' || v === null) return null
+  const m = v as Record<string, unknown>
+  if (typeof m.createdAt !== 'string') return null
+  if (m.kind === 'change') {
+    const change = readChange(m.change)
+    return change && typeof m.id === 'string' ? { kind: 'change', id: m.id, change, createdAt: m.createdAt } : null
+  }
+  if ((m.kind !== undefined && m.kind !== 'send') || typeof m.clientId !== 'string' || typeof m.body !== 'string') {
+    return null
+  }
+  const replyTo = readQuote(m.replyTo)
+  return { kind: 'send', clientId: m.clientId, body: m.body, createdAt: m.createdAt, ...(replyTo ? { replyTo } : {}) }
+}
+
+export function loadOutbox(userId: string, peerId: string): OutboxItem[] {
   const raw = storage()?.getItem(key(userId, peerId))
   if (!raw) return []
   try {
     const items: unknown = JSON.parse(raw)
     if (!Array.isArray(items)) return []
-    return items.filter(
-      (m): m is OutgoingMessage =>
-        typeof m === 'object' &&
-        m !== null &&
-        typeof m.clientId === 'string' &&
-        typeof m.body === 'string' &&
-        typeof m.createdAt === 'string',
-    )
+    return items.map(readItem).filter((item): item is OutboxItem => item !== null)
   } catch {
     return []
   }
 }
 
-export function saveOutbox(userId: string, peerId: string, items: OutgoingMessage[]): void {
+export function saveOutbox(userId: string, peerId: string, items: OutboxItem[]): void {
   const store = storage()
   if (!store) return
   try {
@@ -52,7 +98,7 @@ export function saveOutbox(userId: string, peerId: string, items: OutgoingMessag
   }
 }
 
-/** Peers with messages still waiting, so a fresh tab can send them without being opened. */
+/** Peers with messages or changes still waiting, so a fresh tab can send them without being opened. */
 export function peersWithOutbox(userId: string): string[] {
   const store = storage()
   if (!store) return []

@@ -1,5 +1,6 @@
 // In-app toasts for messages from a conversation other than the one on screen. One per
-// conversation (a newer message replaces it), a few at most, each leaving on its own.
+// conversation (a newer message replaces it), a few at most, each leaving on its own. A toast
+// follows its notification: an edit changes its text, a deletion takes it away.
 import { createStore } from 'solid-js/store'
 
 export interface Toast {
@@ -7,6 +8,8 @@ export interface Toast {
   peerId: string
   title: string
   body: string
+  /** The notification it shows (NotificationEntry.id). */
+  notificationId?: string
 }
 
 export const TOAST_MS = 8_000
@@ -47,6 +50,16 @@ export function dismissToast(id: number): void {
   clearTimeout(timers.get(id))
   timers.delete(id)
   setToasts((list) => list.filter((t) => t.id !== id))
+}
+
+/** The notification behind a toast changed (its message was edited). */
+export function updateToast(notificationId: string, body: string): void {
+  setToasts((t) => t.notificationId === notificationId, 'body', body)
+}
+
+/** The notification behind a toast is gone (its message was deleted). */
+export function dismissToastOf(notificationId: string): void {
+  for (const t of toasts) if (t.notificationId === notificationId) dismissToast(t.id)
 }
 
 export function dismissToastsFor(peerId: string): void {

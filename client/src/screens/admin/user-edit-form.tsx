@@ -4,12 +4,12 @@ import { createSignal, Show } from 'solid-js'
 import { type AdminUser, type AdminUserPatch, updateUser } from '../../admin/admin-api.ts'
 import { session } from '../../session.ts'
 import { Button } from '../../ui/button.tsx'
+import { ConfirmDialog } from '../../ui/confirm-dialog.tsx'
 import { FormError } from '../../ui/form-error.tsx'
 import { createFormState } from '../../ui/form-state.ts'
 import { NameFields } from '../../ui/name-fields.tsx'
 import { StatusMessage } from '../../ui/status-message.tsx'
 import { checkName } from '../../validation.ts'
-import { ConfirmDialog } from './confirm-dialog.tsx'
 import { ToggleField } from './toggle-field.tsx'
 
 const FIELDS = ['firstName', 'lastName', 'isActive', 'isStaff'] as const

@@ -1,4 +1,5 @@
-// One row of the conversation list: who, the last message, when, and how many are unread.
+// One row of the conversation list: who, the last message (as edited, or that it was
+// deleted), when, and how many are unread.
 import { A } from '@solidjs/router'
 import { Show } from 'solid-js'
 import { cutCodePoints } from '../../../../protocol/text.ts'
@@ -14,10 +15,12 @@ export function ConversationListItem(props: { entry: ListEntry; active: boolean 
   const last = () => props.entry.lastMessage
   const mine = () => last()?.senderId === session.user?.id
   // One line: newlines become spaces, and the cut never splits a character.
-  const preview = () =>
-    last()?.unreadable
-      ? "This message can't be read."
-      : cutCodePoints((last()?.body ?? '').replace(/\s+/g, ' '), PREVIEW_CHARS)
+  const deleted = () => Boolean(last()?.deletedAt)
+  const preview = () => {
+    if (deleted()) return 'This message was deleted'
+    if (last()?.unreadable) return "This message can't be read."
+    return cutCodePoints((last()?.body ?? '').replace(/\s+/g, ' '), PREVIEW_CHARS)
+  }
   return (
     <li class="conv-row">
       <A
@@ -39,7 +42,7 @@ export function ConversationListItem(props: { entry: ListEntry; active: boolean 
             </Show>
           </span>
           <span class="conv-bottom">
-            <span class="conv-preview">
+            <span class="conv-preview" classList={{ 'conv-preview-deleted': deleted() }}>
               <Show when={mine()}>
                 <span class="conv-you">You: </span>
               </Show>

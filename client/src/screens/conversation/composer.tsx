@@ -1,9 +1,12 @@
 // Writing a message: Enter sends, Shift+Enter starts a new line, a counter appears near the
-// 4,000-character limit, and typing tells the peer (at most every two seconds).
-import { createSignal, createUniqueId, onCleanup, onMount, Show } from 'solid-js'
+// 4,000-character limit, and typing tells the peer (at most every two seconds). A reply shows
+// the quote it answers above the field; Escape or its × stops replying.
+import { createEffect, createMemo, createSignal, createUniqueId, on, onCleanup, onMount, Show } from 'solid-js'
 import { MAX_BODY_CHARS } from '../../../../protocol/frames.ts'
 import { codePointLength } from '../../../../protocol/text.ts'
 import type { ChatSession } from '../../chat/chat-session.ts'
+import { quoteOf } from '../../chat/message-changes.ts'
+import { ComposerQuote } from './reply-quote.tsx'
 
 /** The counter shows from here on. */
 const COUNTER_FROM = MAX_BODY_CHARS - 500
@@ -14,10 +17,29 @@ const characters = (n: number) => `${n.toLocaleString()} ${n === 1 ? 'character'
 // Unsent drafts per conversation, for this page's life: switching away keeps what was typed.
 const drafts = new Map<string, string>()
 
-export function Composer(props: { chat: ChatSession; peerName: string; disabled: boolean; autofocus: boolean }) {
+export interface ComposerProps {
+  chat: ChatSession
+  me: string
+  peerName: string
+  peerFirstName: string
+  disabled: boolean
+  autofocus: boolean
+}
+
+export function Composer(props: ComposerProps) {
   const id = `composer-${createUniqueId()}`
   const [text, setText] = createSignal(drafts.get(props.chat.peerId) ?? '')
   let area: HTMLTextAreaElement | undefined
+  const state = props.chat.store.state
+
+  /** The message being answered, as it is now (it may be edited meanwhile). */
+  const original = createMemo(() => {
+    const seq = state.replyingTo
+    const m = seq === null ? undefined : props.chat.store.messageBySeq(seq)
+    return m && m.seq !== null && !m.deletedAt ? m : undefined
+  })
+  // Choosing "Reply" puts the person here, ready to write.
+  createEffect(on(original, (m) => m && area?.focus(), { defer: true }))
 
   const length = () => codePointLength(text().trim())
   const over = () => length() > MAX_BODY_CHARS
@@ -55,6 +77,18 @@ export function Composer(props: { chat: ChatSession; peerName: string; disabled:
         send()
       }}
     >
+      <Show when={original()}>
+        {(m) => (
+          <ComposerQuote
+            quote={quoteOf({ ...m(), seq: m().seq! })}
+            label={m().senderId === props.me ? 'Replying to your message' : `Replying to ${props.peerFirstName}`}
+            onCancel={() => {
+              props.chat.replyTo(null)
+              area?.focus()
+            }}
+          />
+        )}
+      </Show>
       <label for={id} class="visually-hidden">
         Message {props.peerName}
       </label>
@@ -79,6 +113,9 @@ export function Composer(props: { chat: ChatSession; peerName: string; disabled:
           if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
             event.preventDefault()
             send()
+          } else if (event.key === 'Escape' && original()) {
+            event.preventDefault()
+            props.chat.replyTo(null)
           }
         }}
       />

@@ -7,6 +7,7 @@ import { openPeer, setOpenPeer } from '../../notifications/open-conversation.ts'
 import { closeSystemNotifications } from '../../notifications/system-notification.ts'
 import { dismissToastsFor } from '../../notifications/toast-store.ts'
 import { displayName, session } from '../../session.ts'
+import { ActionStatus } from './action-status.tsx'
 import { Composer } from './composer.tsx'
 import { ConnectionStatus } from './connection-status.tsx'
 import { ConversationHeader } from './conversation-header.tsx'
@@ -26,6 +27,10 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
     const p = peer()
     return p ? displayName(p) : 'Conversation'
   })
+  // Quotes and reactions name the peer as people do in a chat: by first name.
+  const firstName = () => peer()?.firstName || name()
+  // Off on either side, nobody sees read ticks (CONTRACT.md: Read receipts).
+  const readReceipts = () => state.readReceipts && session.user?.readReceipts !== false
   const queued = () => state.messages.reduce((n, m) => (m.seq === null && m.status !== 'failed' ? n + 1 : n), 0)
   const wide = window.matchMedia(WIDE).matches
 
@@ -62,8 +67,16 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
       </Show>
       <ConnectionStatus socket={chat.socket} ready={state.ready} queued={queued()} />
       <Show when={!state.fatal}>
-        <MessageLog chat={chat} me={me} peerName={name()} />
-        <Composer chat={chat} peerName={name()} disabled={false} autofocus={props.focusOnOpen && wide} />
+        <MessageLog chat={chat} me={me} peerName={name()} peerFirstName={firstName()} readReceipts={readReceipts()} />
+        <ActionStatus problem={state.actionProblem} onDismiss={() => chat.store.setState('actionProblem', null)} />
+        <Composer
+          chat={chat}
+          me={me}
+          peerName={name()}
+          peerFirstName={firstName()}
+          disabled={false}
+          autofocus={props.focusOnOpen && wide}
+        />
       </Show>
     </section>
   )

@@ -1,12 +1,15 @@
 // The conversation's scrolling log. Long histories are windowed (only rows near the viewport
 // are in the DOM, spacers stand in for the rest); older pages load as the person scrolls up,
 // and the row they were looking at stays put. Peer messages that are really on screen in an
-// attentive page are reported read.
+// attentive page are reported read. Messages are focusable, one at a time in the Tab order
+// (arrow keys move between them); the log holds the one action menu, editor and delete
+// question open at a time, and can bring any message into view (a quote's original).
 import {
   batch,
   createEffect,
   createMemo,
   createSignal,
+  createUniqueId,
   For,
   Match,
   on,
@@ -17,8 +20,13 @@ import {
 } from 'solid-js'
 import type { ChatSession } from '../../chat/chat-session.ts'
 import { formatDayLabel, formatLongDateTime } from '../../chat/chat-time.ts'
+import type { ChatMessage } from '../../chat/conversation-store.ts'
+import { deliveryStateOf } from '../../chat/delivery-state.ts'
+import { type PendingChange, showWithChanges } from '../../chat/message-changes.ts'
 import { isAttentive } from '../../chat/page-attention.ts'
+import { ConfirmDialog } from '../../ui/confirm-dialog.tsx'
 import { createLogRows, type LogRow } from './log-rows.ts'
+import { ActionMenu, type MenuTarget, type MenuView } from './message-actions.tsx'
 import { MessageRow } from './message-row.tsx'
 import { prefixOffsets, visibleRange } from './virtual-window.ts'
 
@@ -30,9 +38,22 @@ const LOAD_OLDER_PX = 600
 /** Within this distance of the end, the log follows new messages. */
 const STICK_PX = 48
 const ESTIMATE: Record<LogRow['kind'], number> = { message: 64, day: 44, notice: 52 }
+/** How long a message brought into view from a quote stays highlighted. */
+const HIGHLIGHT_MS = 2_000
+const NO_CHANGES: PendingChange[] = []
 
-export function MessageLog(props: { chat: ChatSession; me: string; peerName: string }) {
+export interface MessageLogProps {
+  chat: ChatSession
+  me: string
+  peerName: string
+  peerFirstName: string
+  /** Both members have read receipts on: read ticks may show. */
+  readReceipts: boolean
+}
+
+export function MessageLog(props: MessageLogProps) {
   const state = props.chat.store.state
+  const hintId = `log-hint-${createUniqueId()}`
   const rows = createLogRows(state)
   const heights = new Map<string, number>()
   const elements = new Map<string, HTMLElement>()
@@ -224,6 +245,100 @@ export function MessageLog(props: { chat: ChatSession; me: string; peerName: str
     })
   })
 
+  // ---- focus, actions and bringing a message into view ----
+
+  const changesBySeq = createMemo(() => {
+    const map = new Map<number, PendingChange[]>()
+    for (const c of state.changes) {
+      const list = map.get(c.change.seq)
+      if (list) list.push(c)
+      else map.set(c.change.seq, [c])
+    }
+    return map
+  })
+  const shownOf = (m: ChatMessage) =>
+    m.seq === null
+      ? showWithChanges(m, NO_CHANGES, props.me)
+      : showWithChanges(m, changesBySeq().get(m.seq) ?? NO_CHANGES, props.me)
+
+  /** The row key of the message in the Tab order: the last one focused, else the newest. */
+  const [current, setCurrent] = createSignal<string | null>(null)
+  const focusKey = createMemo(() => {
+    const c = current()
+    if (c !== null && indexByKey().has(c)) return c
+    const list = rows()
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.kind === 'message') return list[i]!.key
+    return null
+  })
+  const [menu, setMenu] = createSignal<MenuTarget | null>(null)
+  const [editing, setEditing] = createSignal<string | null>(null)
+  const [deleting, setDeleting] = createSignal<ChatMessage | null>(null)
+  const [highlighted, setHighlighted] = createSignal<string | null>(null)
+  let highlightTimer: ReturnType<typeof setTimeout> | undefined
+  onCleanup(() => clearTimeout(highlightTimer))
+
+  function rowElement(rowKey: string): HTMLElement | null {
+    return elements.get(rowKey)?.querySelector<HTMLElement>('.msg') ?? null
+  }
+
+  function focusRow(rowKey: string): void {
+    // After the DOM has caught up (an editor or a menu just went away).
+    requestAnimationFrame(() => rowElement(rowKey)?.focus({ preventScroll: true }))
+  }
+
+  function openMenu(m: ChatMessage, anchor: HTMLElement, view: MenuView): void {
+    const key = `m:${m.key}`
+    setEditing(null)
+    setMenu({ key, anchor, returnFocus: rowElement(key), view })
+  }
+
+  function closeMenu(restoreFocus: boolean): void {
+    const target = menu()
+    setMenu(null)
+    if (restoreFocus && target?.returnFocus?.isConnected) target.returnFocus.focus({ preventScroll: true })
+  }
+
+  /** Scrolls the message with `seq` to the middle of the log, loading older pages until it is there. */
+  async function showOriginal(seq: number): Promise<void> {
+    const found = await props.chat.loadUntil(seq)
+    const target = found ? props.chat.store.messageBySeq(seq) : undefined
+    if (!target) {
+      props.chat.store.setState('actionProblem', 'The original message could not be shown.')
+      return
+    }
+    const key = `m:${target.key}`
+    stick = false
+    setAtEnd(false)
+    anchor = { key, offset: Math.max(0, (viewport() - (heights.get(key) ?? ESTIMATE.message)) / 2) }
+    restore()
+    clearTimeout(highlightTimer)
+    setHighlighted(key)
+    highlightTimer = setTimeout(() => setHighlighted(null), HIGHLIGHT_MS)
+    setCurrent(key)
+    focusRow(key)
+  }
+
+  function onLogKeyDown(event: KeyboardEvent): void {
+    const el = event.target as HTMLElement
+    if (!el.classList.contains('msg') || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown')) return
+    const step = (r: Element | null | undefined) =>
+      (event.key === 'ArrowUp' ? r?.previousElementSibling : r?.nextElementSibling) ?? null
+    // Day separators and notices sit between messages; they are skipped.
+    let row = step(el.closest('.log-row'))
+    while (row && !row.querySelector(':scope > .msg')) row = step(row)
+    const next = row?.querySelector<HTMLElement>(':scope > .msg')
+    if (!next) return
+    event.preventDefault()
+    next.focus()
+  }
+
+  function onLogFocusIn(event: FocusEvent): void {
+    const el = event.target as HTMLElement
+    if (!el.classList.contains('msg')) return
+    const key = el.closest<HTMLElement>('.log-row')?.dataset.row
+    if (key) setCurrent(key)
+  }
+
   function jumpToEnd(): void {
     if (!scroller) return
     stick = true
@@ -244,6 +359,8 @@ export function MessageLog(props: { chat: ChatSession; me: string; peerName: str
         // A scrolling region must be reachable by keyboard to be scrolled by it.
         tabindex="0"
         onScroll={onScroll}
+        onKeyDown={onLogKeyDown}
+        onFocusIn={onLogFocusIn}
       >
         <div class="log-content">
           <div class="log-start">
@@ -304,16 +421,43 @@ export function MessageLog(props: { chat: ChatSession; me: string; peerName: str
                     )}
                   </Match>
                   <Match when={row.kind === 'message' && row}>
-                    {(item) => (
-                      <MessageRow
-                        message={item().message}
-                        mine={item().message.senderId === props.me}
-                        senderName={props.peerName}
-                        peerReadUpTo={state.peerReadUpTo}
-                        onRetry={() => props.chat.retry(item().message.key)}
-                        onDiscard={() => props.chat.discard(item().message.key)}
-                      />
-                    )}
+                    {(item) => {
+                      const m = item().message
+                      return (
+                        <MessageRow
+                          message={m}
+                          shown={shownOf(m)}
+                          mine={m.senderId === props.me}
+                          me={props.me}
+                          senderName={props.peerName}
+                          peerFirstName={props.peerFirstName}
+                          delivery={deliveryStateOf(m, {
+                            peerDeliveredUpTo: state.peerDeliveredUpTo,
+                            peerReadUpTo: state.peerReadUpTo,
+                            readReceipts: props.readReceipts,
+                          })}
+                          focusable={focusKey() === row.key}
+                          editing={editing() === row.key}
+                          highlighted={highlighted() === row.key}
+                          hintId={hintId}
+                          onRetry={() => props.chat.retry(m.key)}
+                          onDiscard={() => props.chat.discard(m.key)}
+                          onShowOriginal={(seq) => void showOriginal(seq)}
+                          onReact={(emoji, on) => m.seq !== null && props.chat.react(m.seq, emoji, on)}
+                          onReply={() => m.seq !== null && props.chat.replyTo(m.seq)}
+                          onOpenMenu={(anchor, view) => openMenu(m, anchor, view)}
+                          onSaveEdit={(body) => {
+                            if (m.seq !== null) props.chat.edit(m.seq, body)
+                            setEditing(null)
+                            focusRow(row.key)
+                          }}
+                          onCancelEdit={() => {
+                            setEditing(null)
+                            focusRow(row.key)
+                          }}
+                        />
+                      )
+                    }}
                   </Match>
                 </Switch>
               </div>
@@ -327,6 +471,54 @@ export function MessageLog(props: { chat: ChatSession; me: string; peerName: str
           <span aria-hidden="true">↓</span> Latest messages
         </button>
       </Show>
+      <p id={hintId} class="visually-hidden">
+        Press Enter for actions on this message.
+      </p>
+      <Show when={menu()} keyed>
+        {(target) => {
+          // Looked up once per menu: its handlers must not read a reactive source after it closes.
+          const m = state.messages.find((x) => `m:${x.key}` === target.key)
+          const seq = m?.seq
+          if (!m || seq == null) return null
+          return (
+            <ActionMenu
+              target={target}
+              message={m}
+              shown={shownOf(m)}
+              me={props.me}
+              mine={m.senderId === props.me}
+              editWindowMs={state.editWindowMs}
+              onClose={closeMenu}
+              handlers={{
+                react: (emoji, on) => props.chat.react(seq, emoji, on),
+                reply: () => props.chat.replyTo(seq),
+                edit: () => setEditing(target.key),
+                delete: () => setDeleting(m),
+              }}
+            />
+          )
+        }}
+      </Show>
+      <ConfirmDialog
+        open={deleting() !== null}
+        title="Delete this message?"
+        confirmLabel="Delete"
+        onConfirm={() => {
+          const m = deleting()
+          setDeleting(null)
+          if (m?.seq != null) {
+            props.chat.deleteMessage(m.seq)
+            focusRow(`m:${m.key}`)
+          }
+        }}
+        onCancel={() => {
+          const m = deleting()
+          setDeleting(null)
+          if (m) focusRow(`m:${m.key}`)
+        }}
+      >
+        <p>It will be deleted for you and {props.peerFirstName}. This cannot be undone.</p>
+      </ConfirmDialog>
     </div>
   )
 }

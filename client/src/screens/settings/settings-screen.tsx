@@ -1,8 +1,9 @@
-// Settings: profile, password, signed-in sessions and signing out.
+// Settings: profile, password, notifications, privacy, signed-in sessions and signing out.
 import { onMount } from 'solid-js'
 import { NotificationSettings } from '../../notifications/notification-toggle.tsx'
 import { usePageTitle } from '../../ui/page-title.ts'
 import { PasswordForm } from './password-form.tsx'
+import { PrivacySettings } from './privacy-settings.tsx'
 import { ProfileForm } from './profile-form.tsx'
 import { SessionsList } from './sessions-list.tsx'
 import { createSessionsState } from './sessions-state.ts'
@@ -18,6 +19,7 @@ export function SettingsScreen() {
       <ProfileForm />
       <PasswordForm onChanged={() => void sessions.refresh()} />
       <NotificationSettings />
+      <PrivacySettings />
       <SessionsList state={sessions} />
       <SignOutSection />
     </div>

@@ -1,7 +1,8 @@
-// A modal question before a step that hurts someone (deactivating them). The native <dialog>
-// keeps focus inside, closes on Escape and gives focus back to what opened it.
+// A modal question before a step that cannot be undone (deactivating someone, deleting a
+// message). The native <dialog> keeps focus inside, closes on Escape and gives focus back to
+// what opened it.
 import { createEffect, createUniqueId, type JSX } from 'solid-js'
-import { Button } from '../../ui/button.tsx'
+import { Button } from './button.tsx'
 
 export interface ConfirmDialogProps {
   open: boolean
@@ -39,7 +40,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
         {props.children}
       </div>
       <div class="form-actions">
-        {/* The harmless choice has focus, so Enter does not deactivate by accident. */}
+        {/* The harmless choice has focus, so Enter does not do it by accident. */}
         <Button variant="secondary" autofocus onClick={() => props.onCancel()}>
           Cancel
         </Button>
