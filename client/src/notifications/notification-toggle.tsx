@@ -2,6 +2,7 @@
 // and a switch in settings to turn them on or off.
 import { createUniqueId, Show } from 'solid-js'
 import { Button } from '../ui/button.tsx'
+import { SettingSwitch } from '../ui/setting-switch.tsx'
 import {
   disableNotifications,
   enableNotifications,
@@ -42,40 +43,27 @@ export function NotificationSettings() {
     if (notificationsChosen()) return 'On, waiting for the browser’s permission.'
     return 'Off.'
   }
-  const onChange = async (event: Event & { currentTarget: HTMLInputElement }) => {
-    const input = event.currentTarget
+  const onChange = async (input: HTMLInputElement) => {
     await (input.checked ? enableNotifications() : disableNotifications())
     // The browser may have said no: the switch shows what is true, not what was clicked.
     input.checked = notificationsEnabled()
   }
   return (
-    <section class="card" aria-labelledby={`${id}-heading`}>
-      <h2 id={`${id}-heading`} class="card-title">
-        Notifications
-      </h2>
-      <div class="switch-row">
-        <input
-          id={id}
-          class="toggle-input"
-          type="checkbox"
-          role="switch"
-          checked={notificationsEnabled()}
-          aria-checked={notificationsEnabled() ? 'true' : 'false'}
-          disabled={permission() === 'unsupported' || permission() === 'denied'}
-          aria-describedby={`${id}-status`}
-          aria-busy={notificationsBusy() ? 'true' : undefined}
-          onChange={(event) => void onChange(event)}
-        />
-        <label for={id}>Notify me of new messages on this device</label>
-      </div>
-      <p id={`${id}-status`} class="muted">
-        {status()}
-      </p>
+    <SettingSwitch
+      id={id}
+      heading="Notifications"
+      label="Notify me of new messages on this device"
+      checked={notificationsEnabled()}
+      busy={notificationsBusy()}
+      disabled={permission() === 'unsupported' || permission() === 'denied'}
+      onChange={(input) => void onChange(input)}
+      description={status()}
+    >
       <Show when={notificationsNote()}>
         <p class="chat-note" role="status">
           {notificationsNote()}
         </p>
       </Show>
-    </section>
+    </SettingSwitch>
   )
 }

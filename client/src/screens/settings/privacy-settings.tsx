@@ -4,6 +4,7 @@ import { createSignal, createUniqueId } from 'solid-js'
 import { updateProfile } from '../../accounts.ts'
 import { ApiError } from '../../api.ts'
 import { session, setSignedIn } from '../../session.ts'
+import { SettingSwitch } from '../../ui/setting-switch.tsx'
 import { StatusMessage } from '../../ui/status-message.tsx'
 
 export function PrivacySettings() {
@@ -34,29 +35,16 @@ export function PrivacySettings() {
   }
 
   return (
-    <section class="card" aria-labelledby={`${id}-heading`}>
-      <h2 id={`${id}-heading`} class="card-title">
-        Privacy
-      </h2>
-      <div class="switch-row">
-        <input
-          id={id}
-          class="toggle-input"
-          type="checkbox"
-          role="switch"
-          checked={on()}
-          aria-checked={on() ? 'true' : 'false'}
-          aria-describedby={`${id}-hint`}
-          aria-busy={busy() ? 'true' : undefined}
-          onChange={(event) => void onChange(event.currentTarget)}
-        />
-        <label for={id}>Read receipts</label>
-      </div>
-      <p id={`${id}-hint`} class="muted">
-        When read receipts are on, the people you talk to can see when you have read their messages. This works both
-        ways: while yours are off, you cannot see when they have read yours either. Delivery ticks still show.
-      </p>
+    <SettingSwitch
+      id={id}
+      heading="Privacy"
+      label="Read receipts"
+      checked={on()}
+      busy={busy()}
+      onChange={(input) => void onChange(input)}
+      description="When read receipts are on, the people you talk to can see when you have read their messages. This works both ways: while yours are off, you cannot see when they have read yours either. Delivery ticks still show."
+    >
       <StatusMessage message={status()} />
-    </section>
+    </SettingSwitch>
   )
 }
