@@ -35,9 +35,30 @@ export interface Message {
   replyTo?: ReplyQuote
   /** Emoji → the ids of the members who reacted with it; present only when there is one. */
   reactions?: Record<string, string[]>
+  attachments?: Attachment[]
   /** No key opens the stored token: the body is "" and clients show the message as unreadable. */
   unreadable?: true
 }
+
+/** A file sent with a message; its bytes come from GET /api/attachments/:id. */
+export interface Attachment {
+  id: string
+  name: string
+  type: string
+  size: number
+  /** Parley's addition, images only: the size in pixels the client measured before upload. */
+  width?: number
+  height?: number
+  /** Parley's addition: a small preview image at GET /api/attachments/:id/thumbnail. */
+  thumbnail?: true
+}
+
+/** Attachments one message carries at most. */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 10
+/** Served inline; every other type is a download. */
+export const INLINE_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const
+/** A thumbnail made by the client: small, and one of the inline image types. */
+export const MAX_THUMBNAIL_BYTES = 64 * 1024
 
 /** The message a reply answers, as it is now: `preview` is "" once it is deleted. */
 export interface ReplyQuote {

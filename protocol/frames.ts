@@ -1,6 +1,6 @@
 // WebSocket frames of the chat and notifications sockets (CONTRACT.md: Chat WebSocket
 // frames, Notifications), with the parser both sides trust. Imported by worker and client.
-import type { Message, Peer } from './api.ts'
+import { MAX_ATTACHMENTS_PER_MESSAGE, type Message, type Peer } from './api.ts'
 import { codePointLength, isWellFormedText } from './text.ts'
 
 export const MAX_BODY_CHARS = 4000
@@ -17,7 +17,7 @@ export const PING_FRAME = '{"type":"ping"}'
 export const PONG_FRAME = '{"type":"pong"}'
 
 export type ClientFrame =
-  | { type: 'send'; clientId: string; body: string; replyTo?: number }
+  | { type: 'send'; clientId: string; body: string; replyTo?: number; attachments?: string[] }
   | { type: 'edit'; seq: number; body: string }
   | { type: 'delete'; seq: number }
   | { type: 'react'; seq: number; emoji: string; on: boolean }
@@ -84,6 +84,8 @@ export type ServerFrame =
       readReceipts: boolean
       /** Parley's addition: how long after sending its sender may edit a message (EDIT_WINDOW_SECONDS). */
       editWindowSeconds: number
+      /** Parley's addition: the largest file one attachment may be (ATTACHMENT_MAX_BYTES). */
+      maxAttachmentBytes: number
     }
   | { type: 'message'; message: Message }
   | { type: 'update'; message: Message }
@@ -203,13 +205,43 @@ function parseSend(f: Record<string, unknown>): FrameResult {
   }
   // A lone surrogate would be stored as U+FFFD: refused, so what is acknowledged is what is kept.
   if (!isWellFormedText(clientId)) return fail('bad-frame', '"clientId" contains a broken character.')
-  const body = parseBody(f.body)
+  const attachments = parseAttachmentIds(f.attachments)
+  if (attachments === null) {
+    return fail(
+      'bad-attachment',
+      `"attachments" must be a list of at most ${MAX_ATTACHMENTS_PER_MESSAGE} different ids of your uploads.`,
+      clientId,
+    )
+  }
+  // With attachments the body may be empty (or left out).
+  const raw = f.body === undefined && attachments.length > 0 ? '' : f.body
+  const body =
+    attachments.length > 0 && typeof raw === 'string' && raw.trim() === ''
+      ? ({ ok: true, body: '' } as const)
+      : parseBody(raw)
   if (!body.ok) return fail(body.code, body.message, clientId)
   if (f.replyTo !== undefined && f.replyTo !== null && !isSeq(f.replyTo)) {
     return fail('bad-reply', '"replyTo" must be the seq of a message in this conversation.', clientId)
   }
   const replyTo = typeof f.replyTo === 'number' ? f.replyTo : undefined
-  return { ok: true, value: { type: 'send', clientId, body: body.body, ...(replyTo ? { replyTo } : {}) } }
+  return {
+    ok: true,
+    value: {
+      type: 'send',
+      clientId,
+      body: body.body,
+      ...(replyTo ? { replyTo } : {}),
+      ...(attachments.length > 0 ? { attachments } : {}),
+    },
+  }
+}
+
+/** Null when the list is malformed: not a list, too long, repeated or non-id entries. */
+function parseAttachmentIds(raw: unknown): string[] | null {
+  if (raw === undefined || raw === null) return []
+  if (!Array.isArray(raw) || raw.length > MAX_ATTACHMENTS_PER_MESSAGE) return null
+  if (!raw.every((id) => typeof id === 'string' && /^[0-9a-f]{1,128}$/.test(id))) return null
+  return new Set(raw).size === raw.length ? (raw as string[]) : null
 }
 
 /** Bytes of `text` as UTF-8. */

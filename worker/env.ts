@@ -12,6 +12,8 @@ export interface Env {
   CHAT_ROOM: DurableObjectNamespace<ChatRoom>
   USER_INBOX: DurableObjectNamespace<UserInbox>
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
+  /** Attachment bytes and thumbnails, each stored as a Fernet token. */
+  ATTACHMENTS: R2Bucket
   /** Comma-separated url-safe base64 Fernet keys; the first encrypts. */
   FERNET_KEYS: string
   /** HMAC secret for session JWTs (HS256). */
@@ -34,6 +36,9 @@ export interface Env {
   CHAT_FLOOD_STRIKES?: string
   CHAT_SENDS_PER_SECOND?: string
   CHAT_SEND_BURST?: string
+  ATTACHMENT_MAX_BYTES?: string
+  ATTACHMENT_QUOTA_BYTES?: string
+  UPLOADS_PER_MINUTE?: string
   /** Seconds after sending during which a message may be edited (default 86400). */
   EDIT_WINDOW_SECONDS?: string
   MAX_SOCKETS_PER_SESSION?: string

@@ -7,6 +7,7 @@ import { checkOrigin } from './http/origin.ts'
 import { Problem } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
 import { admin } from './routes/admin/index.ts'
+import { attachments } from './routes/attachments.ts'
 import { auth } from './routes/auth.ts'
 import { conversations } from './routes/conversations.ts'
 import { me } from './routes/me.ts'
@@ -24,7 +25,11 @@ app.use('*', async (c, next) => {
   await next()
   // A 101 upgrade response's headers are immutable and mean nothing to a socket.
   if (c.res.status === 101) return
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value)
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+    // A download sets a stricter policy of its own (content-security-policy: sandbox).
+    if (name === 'Content-Security-Policy' && c.res.headers.has(name)) continue
+    c.res.headers.set(name, value)
+  }
   if (!c.res.headers.has('cache-control') && c.req.path.startsWith('/api/'))
     c.res.headers.set('cache-control', 'no-store')
 })
@@ -42,6 +47,7 @@ app.route('/api/auth', auth)
 app.route('/api/me', me)
 app.route('/api/users', usersRoute)
 app.route('/api/conversations', conversations)
+app.route('/api/attachments', attachments)
 app.route('/api/notifications', notifications)
 app.route('/api/push', push)
 app.route('/api/admin', admin)

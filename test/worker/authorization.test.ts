@@ -1,17 +1,42 @@
 // The authorization matrix: every route of the router × every kind of caller, with the
 // status each cell must answer. A route added without a rule here fails the first test.
-import { env, runDurableObjectAlarm } from 'cloudflare:test'
+import { env, runDurableObjectAlarm, SELF } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { app } from '../../worker/index.ts'
 import { roomFor } from '../../worker/rooms/room-key.ts'
-import { call, PASSWORD, sessionCookie, signUp, uniqueEmail } from './helpers/http.ts'
+import { call, ORIGIN, PASSWORD, sessionCookie, signUp, uniqueEmail } from './helpers/http.ts'
 import { buildWorld, type Principal, type PrincipalName, roomIdOf, type World } from './helpers/principals.ts'
 import { openChat, upgrade } from './helpers/socket.ts'
 
 interface Req {
   path: string
   body?: unknown
+  /** Sent as multipart/form-data instead of JSON. */
+  form?: FormData
   ws?: boolean
+}
+
+const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0])
+
+function photoForm(thumbnail = false): FormData {
+  const form = new FormData()
+  form.set('file', new File([PNG], 'matrix.png', { type: 'image/png' }))
+  if (thumbnail) form.set('thumbnail', new File([PNG], 'thumb.png', { type: 'image/png' }))
+  return form
+}
+
+/** An upload of the caller's own (which they may download before sending it), or a made-up id. */
+async function ownUpload(w: World, cookie: string | undefined, thumbnail = false): Promise<string> {
+  const res = await SELF.fetch(`${ORIGIN}/api/conversations/${w.bob.id}/attachments`, {
+    method: 'POST',
+    headers: cookie ? { cookie } : {},
+    body: photoForm(thumbnail),
+  })
+  if (res.status !== 201) {
+    await res.body?.cancel()
+    return 'f'.repeat(96)
+  }
+  return ((await res.json()) as { attachment: { id: string } }).attachment.id
 }
 
 interface Rule {
@@ -76,6 +101,18 @@ const RULES: Record<string, Rule> = {
   'GET /api/conversations/:peerId/ws': {
     ok: 101,
     request: (w) => ({ path: `/api/conversations/${w.bob.id}/ws`, ws: true }),
+  },
+  'POST /api/conversations/:peerId/attachments': {
+    ok: 201,
+    request: (w) => ({ path: `/api/conversations/${w.bob.id}/attachments`, form: photoForm() }),
+  },
+  'GET /api/attachments/:id': {
+    ok: 200,
+    request: async (w, cookie) => ({ path: `/api/attachments/${await ownUpload(w, cookie)}` }),
+  },
+  'GET /api/attachments/:id/thumbnail': {
+    ok: 200,
+    request: async (w, cookie) => ({ path: `/api/attachments/${await ownUpload(w, cookie, true)}/thumbnail` }),
   },
   'GET /api/notifications': { ok: 200, request: () => ({ path: '/api/notifications' }) },
   'POST /api/notifications/read': {
@@ -155,7 +192,13 @@ async function perform(rule: Rule, method: string, world: World, p: Principal): 
     res.webSocket?.close(1000, 'matrix')
     return res.status
   }
-  const res = await call(req.path, { method, body: req.body, cookie: p.cookie, headers: p.headers })
+  const res = req.form
+    ? await SELF.fetch(`${ORIGIN}${req.path}`, {
+        method,
+        headers: { ...p.headers, ...(p.cookie ? { cookie: p.cookie } : {}) },
+        body: req.form,
+      })
+    : await call(req.path, { method, body: req.body, cookie: p.cookie, headers: p.headers })
   await res.body?.cancel()
   return res.status
 }

@@ -30,6 +30,7 @@ describe('chat socket', () => {
       deliveredUpTo: { [a.id]: 0, [b.id]: 0 },
       readReceipts: true,
       editWindowSeconds: 86400,
+      maxAttachmentBytes: 10 * 1024 * 1024,
     })
     ws.close()
   })

@@ -14,6 +14,8 @@ export interface NotificationRow extends Record<string, SqlStorageValue> {
   token: string
   created_at: string
   read: number
+  /** JSON StoredAttachment[] or null. */
+  attachments: string | null
 }
 
 export class NotificationStore {
@@ -35,13 +37,15 @@ export class NotificationStore {
       if (n.seq <= notifiedUpTo || n.seq <= readUpTo || n.deletedAt) continue
       const row = this.sql
         .exec<NotificationRow>(
-          `insert into notifications (room_id, peer_id, seq, token, created_at, read) values (?, ?, ?, ?, ?, 0)
+          `insert into notifications (room_id, peer_id, seq, token, created_at, read, attachments)
+           values (?, ?, ?, ?, ?, 0, ?)
            on conflict (room_id, seq) do nothing returning *`,
           roomId,
           peerId,
           n.seq,
           n.token,
           n.sentAt,
+          n.attachments && n.attachments.length > 0 ? JSON.stringify(n.attachments) : null,
         )
         .toArray()[0]
       if (row) fresh.push(row)

@@ -18,6 +18,19 @@ export interface StoredMessage {
   /** The quoted message, its token '' once deleted. */
   replyTo?: { seq: number; senderId: string; token: string } | null
   reactions?: Record<string, string[]> | null
+  /** As in Message, each `name` a Fernet token. */
+  attachments?: StoredAttachment[] | null
+}
+
+export interface StoredAttachment {
+  id: string
+  /** Fernet token of the file name. */
+  name: string
+  type: string
+  size: number
+  width?: number
+  height?: number
+  thumbnail?: true
 }
 
 /** A message whose body changed (edited) or is gone (deleted) after the inbox's rev. */

@@ -39,6 +39,8 @@ const MIGRATIONS: string[] = [
   'alter table conversations add column rev integer not null default 0;',
   // The seq up to which the room was told this user's devices have the conversation.
   'alter table conversations add column delivered_up_to integer not null default 0;',
+  // A message's attachments (names as Fernet tokens), for a preview of a message with no text.
+  'alter table notifications add column attachments text;',
 ]
 
 export function migrateInbox(sql: SqlStorage): void {

@@ -28,8 +28,8 @@ import { EndedSessions } from '../sockets/ended-sessions.ts'
 import { trySend } from '../sockets/send.ts'
 import { type NotificationRow, NotificationStore } from './notification-store.ts'
 import { PushSender } from './push-sender.ts'
-import { toMessage } from './stored-message.ts'
-import type { ConversationReceipt, ConversationUpdate, StoredMessage } from './updates.ts'
+import { attachmentLabel, openAttachments, toMessage } from './stored-message.ts'
+import type { ConversationReceipt, ConversationUpdate, StoredAttachment, StoredMessage } from './updates.ts'
 import { migrateInbox } from './user-inbox-schema.ts'
 
 const PEER_CACHE_MS = 60_000
@@ -208,6 +208,26 @@ export class UserInbox extends DurableObject<Env> {
         rooms.slice(i, i + FAN_OUT).map((r) => roomById(this.env, r.room_id).setReadReceipts(userId, on)),
       )
     }
+  }
+
+  // ---- attachment storage quota ----
+
+  /** Counts an upload against the user's quota, or refuses it (counting nothing) when it would not fit. */
+  reserveStorage(bytes: number, quota: number): boolean {
+    const used = this.ctx.storage.kv.get<number>('storage_used') ?? 0
+    if (used + bytes > quota) return false
+    this.ctx.storage.kv.put('storage_used', used + bytes)
+    return true
+  }
+
+  /** An attachment was destroyed (or its upload failed): its bytes no longer count. */
+  releaseStorage(bytes: number): void {
+    const used = this.ctx.storage.kv.get<number>('storage_used') ?? 0
+    this.ctx.storage.kv.put('storage_used', Math.max(0, used - bytes))
+  }
+
+  storageUsed(): number {
+    return this.ctx.storage.kv.get<number>('storage_used') ?? 0
   }
 
   // ---- Web Push subscriptions (one per device) ----
@@ -389,7 +409,11 @@ export class UserInbox extends DurableObject<Env> {
   ): Promise<NotificationEntry | null> {
     const peer = peers.get(r.peer_id)
     if (!peer) return null
-    const body = (await decryptText(keys, r.token)) ?? ''
+    const text = (await decryptText(keys, r.token)) ?? ''
+    const body =
+      text === '' && r.attachments
+        ? attachmentLabel(await openAttachments(keys, JSON.parse(r.attachments) as StoredAttachment[]))
+        : text
     return {
       id: String(r.id),
       kind: 'message',

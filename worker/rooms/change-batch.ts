@@ -4,6 +4,7 @@
 import type { ClientFrame, ServerFrame } from '../../protocol/frames.ts'
 import { type Refusal, refuseDelete, refuseEdit, refuseReact, refuseReply } from './change-rules.ts'
 import type { MessageLog, MessageRow } from './message-log.ts'
+import type { AttachmentRow, RoomAttachments } from './room-attachments.ts'
 
 export type ChangeFrame = Extract<ClientFrame, { type: 'send' | 'edit' | 'delete' | 'react' }>
 
@@ -18,6 +19,7 @@ export interface PendingChange {
 
 export interface BatchContext {
   log: MessageLog
+  attachments: RoomAttachments
   peerOf(userId: string): string
   /** A session that ended while its frame waited for the commit changes nothing. */
   isEnded(sessionId: string): boolean
@@ -40,6 +42,8 @@ export interface BatchEffects {
   deleted: Set<number>
   /** Recipients owed a notification, with the newest seq that owes it. */
   owed: Map<string, number>
+  /** Attachments of deleted messages: their rows are gone, the room removes the bytes. */
+  destroyed: AttachmentRow[]
   /** A retry of a stored message: the original goes to the retrying socket only. */
   retried: { ws: WebSocket; row: MessageRow }[]
   errors: { ws: WebSocket; frame: ServerFrame }[]
@@ -52,6 +56,7 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
     bodies: new Map(),
     deleted: new Set(),
     owed: new Map(),
+    destroyed: [],
     retried: [],
     errors: [],
   }
@@ -64,12 +69,26 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
     const f = p.frame
     switch (f.type) {
       case 'send': {
+        // A retry (a clientId this sender used here) stores nothing: the original goes back.
+        const original = ctx.log.byClientId(p.userId, f.clientId)
+        if (original) {
+          fx.retried.push({ ws: p.ws, row: original })
+          continue
+        }
         if (f.replyTo !== undefined) {
           const refusal = refuseReply(ctx.log.get(f.replyTo))
           if (refusal) {
             refuse(p, refusal)
             continue
           }
+        }
+        const files = f.attachments ?? []
+        if (!ctx.attachments.claimable(files, p.userId)) {
+          refuse(p, {
+            code: 'bad-attachment',
+            message: 'An attachment is not one of your uploads to this conversation, or was sent already.',
+          })
+          continue
         }
         const recipient = ctx.peerOf(p.userId)
         const notify = !ctx.viewing(recipient)
@@ -80,11 +99,8 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
           sentAt: ctx.at,
           notify,
           replyTo: f.replyTo ?? null,
-        })
-        if (!row) {
-          fx.retried.push({ ws: p.ws, row: ctx.log.byClientId(p.userId, f.clientId)! })
-          continue
-        }
+        })!
+        ctx.attachments.claim(files, row.seq)
         fx.stored.push(row)
         fx.bodies.set(row.seq, f.body)
         if (notify) fx.owed.set(recipient, row.seq)
@@ -113,6 +129,7 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
         }
         if (row!.deleted_at) continue
         ctx.log.remove(f.seq, ctx.at)
+        fx.destroyed.push(...ctx.attachments.removeOf(f.seq))
         fx.bodies.delete(f.seq)
         fx.deleted.add(f.seq)
         fx.changed.add(f.seq)

@@ -40,6 +40,22 @@ const MIGRATIONS: string[] = [
    );
    create table delivery_state (user_id text primary key, up_to integer not null, at text not null);
    create table member_prefs (user_id text primary key, read_receipts integer not null);`,
+  // Attachments (ADR 008): the bytes are in R2; here who uploaded what, its name as a Fernet
+  // token, and the message that carries it (null until sent).
+  `create table attachments (
+     id text primary key,
+     uploader_id text not null,
+     name text not null,
+     type text not null,
+     size integer not null,
+     width integer,
+     height integer,
+     thumbnail integer not null default 0,
+     created_at text not null,
+     seq integer
+   );
+   create index attachments_seq on attachments (seq);
+   create index attachments_unsent on attachments (created_at) where seq is null;`,
 ]
 
 export function migrate(sql: SqlStorage): void {

@@ -15,6 +15,9 @@ import {
   parseClientFrame,
   type ServerFrame,
 } from '../../protocol/frames.ts'
+import { blobKey } from '../attachments/attachment-id.ts'
+import { attachmentLimitsOf, UNSENT_UPLOAD_TTL_MS } from '../attachments/attachment-limits.ts'
+import { deleteBlobs } from '../attachments/blob-store.ts'
 import { encryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import { keyringOf } from '../crypto/keys.ts'
 import { openDb } from '../db/client.ts'
@@ -22,6 +25,7 @@ import { guardSql } from '../db/param-limit.ts'
 import { recordRoomActivity } from '../db/room-activity.ts'
 import type { Env } from '../env.ts'
 import { Problem } from '../http/problem.ts'
+import { inboxOf } from '../inbox/inbox-key.ts'
 import type { ConversationUpdate } from '../inbox/updates.ts'
 import { refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
@@ -38,7 +42,22 @@ import { MessageView } from './message-view.ts'
 import { Notices } from './notices.ts'
 import { Outbox } from './outbox.ts'
 import { PeerProfiles } from './peer-profiles.ts'
+import { type AttachmentRow, RoomAttachments } from './room-attachments.ts'
 import { type SocketAttachment as Attachment, attachmentOf, RoomSockets } from './room-sockets.ts'
+
+/** What the upload route stored in R2 and hands to the room. */
+export interface NewUpload {
+  id: string
+  uploaderId: string
+  /** In plaintext only in memory (the room's name cache); stored as `nameToken`. */
+  name: string
+  nameToken: string
+  type: string
+  size: number
+  width?: number
+  height?: number
+  thumbnail: boolean
+}
 
 export interface HistoryPage {
   messages: Message[]
@@ -55,6 +74,7 @@ export interface StoredPage {
     editedAt?: string
     deletedAt?: string
     ciphertext: string
+    attachments?: { id: string; size: number }[]
   }[]
   hasMore: boolean
 }
@@ -82,6 +102,10 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly notices: Notices
   private readonly bodies = new BodyCache()
   private readonly view: MessageView
+  private readonly attachments: RoomAttachments
+  private readonly maxAttachmentBytes: number
+  /** When the oldest unsent upload expires (ms), or null: the alarm also sweeps them. */
+  private sweepAt: number | null = null
   private flushedSeq = 0
   private alarmAt: number | null = null
   // The outbox needs no table of its own: every change also sets the alarm in the same
@@ -100,9 +124,11 @@ export class ChatRoom extends DurableObject<Env> {
     this.sql = guardSql(ctx.storage.sql)
     this.log = new MessageLog(ctx.storage, this.sql)
     this.state = new MemberState(this.sql)
-    this.snapshots = new InboxSnapshots(ctx.id.toString(), this.log, this.state)
+    this.attachments = new RoomAttachments(this.sql)
+    this.snapshots = new InboxSnapshots(ctx.id.toString(), this.log, this.state, this.attachments)
     this.notices = new Notices(this.sql)
-    this.view = new MessageView(this.log, this.bodies, () => this.keyring(), ctx.id.toString())
+    this.maxAttachmentBytes = attachmentLimitsOf(env).maxBytes
+    this.view = new MessageView(this.log, this.attachments, this.bodies, () => this.keyring(), ctx.id.toString())
     this.profiles = new PeerProfiles(env)
     const limits = chatLimitsOf(env)
     this.editWindowMs = editWindowMsOf(env)
@@ -205,9 +231,13 @@ export class ChatRoom extends DurableObject<Env> {
   /** Staff view of stored messages: metadata and the Fernet token ('' once deleted), never plaintext. */
   storedMessages(before: number | null, limit: number): StoredPage {
     const { rows, hasMore } = this.log.page(before, limit)
+    const files = rows.length > 0 ? this.attachments.ofRange(rows[0]!.seq, rows.at(-1)!.seq) : new Map()
     return {
       hasMore,
       messages: rows.map((r) => ({
+        ...(files.has(r.seq)
+          ? { attachments: files.get(r.seq)!.map((a: AttachmentRow) => ({ id: a.id, size: a.size })) }
+          : {}),
         seq: r.seq,
         senderId: r.sender_id,
         sentAt: r.sent_at,
@@ -232,6 +262,37 @@ export class ChatRoom extends DurableObject<Env> {
    */
   closeSessions(userId: string, sessionIds: string[] | null, code = 4401, reason = 'session ended'): number {
     return this.sockets.closeSessions(userId, sessionIds, code, reason)
+  }
+
+  /** An upload the Worker stored in R2: it waits here for a send, or for the sweep after 24 h. */
+  addUpload(members: [string, string], upload: NewUpload): void {
+    this.ensureMembers(...members)
+    if (!this.isMember(upload.uploaderId)) throw new Error('not a member of this conversation')
+    this.attachments.add({
+      id: upload.id,
+      uploader_id: upload.uploaderId,
+      name: upload.nameToken,
+      type: upload.type,
+      size: upload.size,
+      width: upload.width ?? null,
+      height: upload.height ?? null,
+      thumbnail: upload.thumbnail ? 1 : 0,
+      created_at: new Date().toISOString(),
+    })
+    this.view.remember(upload.id, upload.name)
+    this.sweepAt ??= Date.now() + UNSENT_UPLOAD_TTL_MS
+    this.armAlarm()
+  }
+
+  /**
+   * The attachment if `userId` may download it: a member, and either it was sent or they
+   * uploaded it. Null otherwise, exactly as for an id that does not exist.
+   */
+  attachmentFor(userId: string, id: string): { type: string; size: number; thumbnail: boolean; name: string } | null {
+    if (!this.isMember(userId)) return null
+    const a = this.attachments.get(id)
+    if (!a || (a.seq === null && a.uploader_id !== userId)) return null
+    return { type: a.type, size: a.size, thumbnail: a.thumbnail === 1, name: a.name }
   }
 
   /** A member switched read receipts (PATCH /api/me, through their inbox). */
@@ -302,14 +363,40 @@ export class ChatRoom extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // The runtime deletes the alarm that fired unless the handler sets another.
     this.alarmAt = null
+    await this.sweepUploads()
     await this.catchUp()
     this.armAlarm()
+  }
+
+  /** Uploads never sent within UNSENT_UPLOAD_TTL_MS are removed, bytes and quota too. */
+  private async sweepUploads(): Promise<void> {
+    if (this.sweepAt === null || this.sweepAt > Date.now()) return
+    const expired = this.attachments.removeUnsentBefore(new Date(Date.now() - UNSENT_UPLOAD_TTL_MS).toISOString())
+    this.sweepAt = this.nextSweep()
+    await this.destroyFiles(expired)
+  }
+
+  private nextSweep(): number | null {
+    const oldest = this.attachments.oldestUnsent()
+    return oldest ? Date.parse(oldest) + UNSENT_UPLOAD_TTL_MS : null
+  }
+
+  /** Removes the bytes of attachments whose rows are gone and gives their uploaders the space back. */
+  private async destroyFiles(rows: readonly AttachmentRow[]): Promise<void> {
+    if (rows.length === 0) return
+    await deleteBlobs(
+      this.env,
+      rows.flatMap((a) => (a.thumbnail ? [blobKey(a.id), blobKey(a.id, 'thumbnail')] : [blobKey(a.id)])),
+    )
+    const freed = new Map<string, number>()
+    for (const a of rows) freed.set(a.uploader_id, (freed.get(a.uploader_id) ?? 0) + a.size)
+    await Promise.all([...freed].map(([userId, bytes]) => inboxOf(this.env, userId).releaseStorage(bytes)))
   }
 
   /** The last socket closed: catch up now, and drop the alarm if nothing is left for it. */
   private async settle(): Promise<void> {
     await this.catchUp()
-    if (this.outbox.settled && this.log.lastSeq <= this.flushedSeq && this.alarmAt !== null) {
+    if (this.outbox.settled && this.log.lastSeq <= this.flushedSeq && this.sweepAt === null && this.alarmAt !== null) {
       await this.ctx.storage.deleteAlarm()
       this.alarmAt = null
     }
@@ -353,6 +440,7 @@ export class ChatRoom extends DurableObject<Env> {
       const effects = applyBatch(
         {
           log: this.log,
+          attachments: this.attachments,
           peerOf: (u) => this.peerOf(u),
           isEnded: (s) => this.sockets.isEnded(s),
           viewing: (u) => this.sockets.isViewing(u),
@@ -367,6 +455,7 @@ export class ChatRoom extends DurableObject<Env> {
     })
     for (const [seq, body] of fx.bodies) this.bodies.put(seq, body)
     for (const seq of fx.deleted) this.bodies.forget(seq)
+    if (fx.destroyed.length > 0) this.ctx.waitUntil(this.destroyFiles(fx.destroyed))
     for (const row of fx.stored) this.snapshots.received(this.peerOf(row.sender_id))
     // A deleted message no longer counts as unread.
     for (const m of fx.deleted.size > 0 ? this.members! : []) this.snapshots.recount(m, this.peerOf(m))
@@ -378,7 +467,9 @@ export class ChatRoom extends DurableObject<Env> {
         [...fx.changed].sort((a, b) => a - b),
         'update',
       )
-      this.broadcast(...fresh, ...updates)
+      // In rev order: a client that keeps the highest rev it saw as `since` and loses its
+      // connection midway must not have skipped a lower one.
+      this.broadcast(...[...fresh, ...updates].sort((x, y) => revOf(x) - revOf(y)))
       // A recipient with a chat socket open here has the new messages on a device.
       const newest = new Map<string, number>()
       for (const row of fx.stored) newest.set(this.peerOf(row.sender_id), row.seq)
@@ -473,6 +564,7 @@ export class ChatRoom extends DurableObject<Env> {
       deliveredUpTo: this.state.positions('delivered', members),
       readReceipts: this.receiptsOn(),
       editWindowSeconds: this.editWindowMs / 1000,
+      maxAttachmentBytes: this.maxAttachmentBytes,
     }
   }
 
@@ -545,10 +637,11 @@ export class ChatRoom extends DurableObject<Env> {
    * alarm fires only about every 30 s.
    */
   private armAlarm(delayMs?: number): void {
-    if (this.outbox.settled && this.log.lastSeq <= this.flushedSeq) return
+    const owed = !(this.outbox.settled && this.log.lastSeq <= this.flushedSeq)
+    if (!owed && this.sweepAt === null) return
     // A new conversation is listed for staff within seconds; later counters wait longer.
     const flushMs = this.flushedSeq === 0 ? FIRST_FLUSH_MS : ACTIVITY_FLUSH_MS * (1 + Math.random() / 5)
-    const at = Date.now() + (delayMs ?? flushMs)
+    const at = Math.min(owed ? Date.now() + (delayMs ?? flushMs) : Number.POSITIVE_INFINITY, this.sweepAt ?? Infinity)
     // The cached time saves a storage write per change while an alarm is pending. Called
     // right after a change's statements, the alarm commits with them: a room that stops
     // before delivering is woken to finish.
@@ -567,6 +660,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.flushedSeq = Number(get('flushed_seq') ?? 0)
     this.log.load()
     this.state.load()
+    this.sweepAt = this.nextSweep()
     // Whether the inboxes heard the latest state is not stored; the alarm that a change
     // commits with tells them again if the room stopped before delivering (see alarm()).
     if (this.log.lastSeq > 0) this.outbox.wokeWithHistory()
@@ -616,4 +710,8 @@ function cursor(value: string | null): number | null {
   if (value === null) return null
   const n = Number(value)
   return Number.isSafeInteger(n) && n >= 0 ? n : null
+}
+
+function revOf(frame: ServerFrame): number {
+  return frame.type === 'message' || frame.type === 'update' ? frame.message.rev : 0
 }

@@ -4,6 +4,7 @@
 import type { ChangedMessage, ConversationReceipt, ConversationUpdate, StoredMessage } from '../inbox/updates.ts'
 import type { MemberState } from './member-state.ts'
 import type { MessageLog, MessageRow } from './message-log.ts'
+import type { RoomAttachments } from './room-attachments.ts'
 
 /** Notifications carried by one delivery; the next round sends the rest. */
 export const MAX_NOTIFICATIONS_PER_DELIVERY = 100
@@ -24,6 +25,7 @@ export class InboxSnapshots {
     private readonly roomId: string,
     private readonly log: MessageLog,
     private readonly state: MemberState,
+    private readonly attachments: RoomAttachments,
   ) {}
 
   /** After a wake: any message may still owe a notification. */
@@ -91,6 +93,7 @@ export class InboxSnapshots {
   private stored(r: MessageRow, receipts: boolean): StoredMessage {
     const quoted = r.reply_to ? this.log.get(r.reply_to) : undefined
     const reactions = this.log.reactionsIn(r.seq, r.seq).get(r.seq)
+    const files = this.attachments.ofRange(r.seq, r.seq).get(r.seq)
     return {
       seq: r.seq,
       clientId: r.client_id,
@@ -104,6 +107,16 @@ export class InboxSnapshots {
       deletedAt: r.deleted_at,
       replyTo: quoted ? { seq: quoted.seq, senderId: quoted.sender_id, token: quoted.body } : null,
       reactions: reactions ?? null,
+      attachments: files
+        ? files.map((a) => ({
+            id: a.id,
+            name: a.name,
+            type: a.type,
+            size: a.size,
+            ...(a.width && a.height ? { width: a.width, height: a.height } : {}),
+            ...(a.thumbnail ? { thumbnail: true as const } : {}),
+          }))
+        : null,
     }
   }
 }

@@ -2,12 +2,16 @@
 // quotes, reactions, and read times only while read receipts are on. Building is
 // synchronous, so a frame is made in the same turn as the commit or the accept it follows;
 // warm() decrypts beforehand what building will need.
-import { MAX_PREVIEW_CHARS, type Message } from '../../protocol/api.ts'
+import { type Attachment, MAX_PREVIEW_CHARS, type Message } from '../../protocol/api.ts'
 import { MAX_REPLAY_MESSAGES, type ServerFrame } from '../../protocol/frames.ts'
 import { cutCodePoints } from '../../protocol/text.ts'
 import { decryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import type { BodyCache } from './body-cache.ts'
 import type { MessageLog, MessageRow } from './message-log.ts'
+import type { AttachmentRow, RoomAttachments } from './room-attachments.ts'
+
+/** Decrypted attachment names kept at most (they are short and never change). */
+const MAX_CACHED_NAMES = 10_000
 
 export interface ViewOptions {
   /** False while either member has read receipts off: `readAt` is left out. */
@@ -17,8 +21,12 @@ export interface ViewOptions {
 export type Built = { ok: true; messages: Message[] } | { ok: false; missing: MessageRow[] }
 
 export class MessageView {
+  /** Attachment id → its decrypted name (null when no key opens it). */
+  private readonly names = new Map<string, string | null>()
+
   constructor(
     private readonly log: MessageLog,
+    private readonly attachments: RoomAttachments,
     private readonly bodies: BodyCache,
     private readonly keyring: () => Promise<FernetKeyring>,
     private readonly label: string,
@@ -28,27 +36,43 @@ export class MessageView {
   async warm(rows: readonly MessageRow[]): Promise<void> {
     const quoted = this.log.many(rows.flatMap((r) => (r.reply_to ? [r.reply_to] : [])))
     const all = [...rows, ...quoted.values()].filter((r) => !r.deleted_at && !this.bodies.peek(r.seq))
-    if (all.length === 0) return
+    const files = this.filesOf(rows).filter((a) => !this.names.has(a.id))
+    if (all.length === 0 && files.length === 0) return
     const keys = await this.keyring()
-    await Promise.all(all.map((r) => this.bodies.get(r.seq, () => this.open(keys, r))))
+    await Promise.all([
+      ...all.map((r) => this.bodies.get(r.seq, () => this.open(keys, r))),
+      ...files.map(async (a) => this.remember(a.id, await decryptText(keys, a.name))),
+    ])
+  }
+
+  /** A name is known once sent or uploaded: the upload route hands it over in plaintext. */
+  remember(id: string, name: string | null): void {
+    if (this.names.size >= MAX_CACHED_NAMES) this.names.delete(this.names.keys().next().value!)
+    this.names.set(id, name)
+  }
+
+  private filesOf(rows: readonly MessageRow[]): AttachmentRow[] {
+    const range = rangeOf(rows)
+    if (!range) return []
+    return [...this.attachments.ofRange(range.from, range.to).values()].flat()
   }
 
   /** The Messages of `rows`, or the rows whose bodies (or quotes) must be warmed first. */
   build(rows: readonly MessageRow[], options: ViewOptions): Built {
     if (rows.length === 0) return { ok: true, messages: [] }
     const quoted = this.log.many(rows.flatMap((r) => (r.reply_to ? [r.reply_to] : [])))
+    const { from, to } = rangeOf(rows)!
+    const files = this.attachments.ofRange(from, to)
     const missing = rows.filter(
       (r) =>
         (!r.deleted_at && !this.bodies.peek(r.seq)) ||
-        (r.reply_to && quoted.get(r.reply_to) && !quoted.get(r.reply_to)!.deleted_at && !this.bodies.peek(r.reply_to)),
+        (r.reply_to &&
+          quoted.get(r.reply_to) &&
+          !quoted.get(r.reply_to)!.deleted_at &&
+          !this.bodies.peek(r.reply_to)) ||
+        (files.get(r.seq) ?? []).some((a) => !this.names.has(a.id)),
     )
     if (missing.length > 0) return { ok: false, missing }
-    let from = rows[0]!.seq
-    let to = from
-    for (const r of rows) {
-      from = Math.min(from, r.seq)
-      to = Math.max(to, r.seq)
-    }
     const reactions = this.log.reactionsIn(from, to)
     const messages = rows.map((r) => {
       const m: Message = {
@@ -76,6 +100,8 @@ export class MessageView {
       }
       const own = reactions.get(r.seq)
       if (own) m.reactions = own
+      const carried = files.get(r.seq)
+      if (carried) m.attachments = carried.map((a) => attachmentOf(a, this.names.get(a.id) ?? ''))
       return m
     })
     return { ok: true, messages }
@@ -140,5 +166,27 @@ export class MessageView {
     if (text === null)
       console.error(`chat room ${this.label}: message ${r.seq} could not be decrypted with FERNET_KEYS`)
     return text
+  }
+}
+
+function rangeOf(rows: readonly MessageRow[]): { from: number; to: number } | null {
+  if (rows.length === 0) return null
+  let from = rows[0]!.seq
+  let to = from
+  for (const r of rows) {
+    from = Math.min(from, r.seq)
+    to = Math.max(to, r.seq)
+  }
+  return { from, to }
+}
+
+export function attachmentOf(a: AttachmentRow, name: string): Attachment {
+  return {
+    id: a.id,
+    name,
+    type: a.type,
+    size: a.size,
+    ...(a.width && a.height ? { width: a.width, height: a.height } : {}),
+    ...(a.thumbnail ? { thumbnail: true as const } : {}),
   }
 }

@@ -18,3 +18,12 @@ export function roomFor(env: Env, a: string, b: string) {
 export function roomById(env: Env, roomId: string) {
   return env.CHAT_ROOM.get(env.CHAT_ROOM.idFromString(roomId))
 }
+
+/** The room of an id that came from outside (a download link): null when it is not one of ours. */
+export function roomByForeignId(env: Env, roomId: string) {
+  try {
+    return env.CHAT_ROOM.get(env.CHAT_ROOM.idFromString(roomId))
+  } catch {
+    return null
+  }
+}

@@ -1,6 +1,9 @@
 // /api/conversations: the signed-in user's conversation list (their UserInbox), a
 // conversation's history and its chat socket (the pair's ChatRoom).
 import { Hono } from 'hono'
+import { attachmentLimitsOf } from '../attachments/attachment-limits.ts'
+import { reserveUpload, storeUpload } from '../attachments/store-upload.ts'
+import { parseUpload } from '../attachments/upload.ts'
 import { findUser, type UserRow } from '../db/users.ts'
 import type { AppEnv } from '../env.ts'
 import { parseCursor, parseLimit } from '../http/params.ts'
@@ -25,6 +28,13 @@ export const conversations = new Hono<AppEnv>()
     const me = c.var.user.id
     const { stub } = roomFor(c.env, me, peer.id)
     return c.json(await stub.history(me, sortedMembers(me, peer.id), before, limit, receiptsFlags(c.var.user, peer)))
+  })
+
+  .post('/:peerId/attachments', async (c) => {
+    const peer = await findPeerRow(c.var, c.req.param('peerId'))
+    await reserveUpload(c.env, c.var.user.id)
+    const upload = await parseUpload(c.req.raw, attachmentLimitsOf(c.env).maxBytes)
+    return c.json({ attachment: await storeUpload(c.env, c.var.user.id, peer.id, upload) }, 201)
   })
 
   .get('/:peerId/ws', async (c) => {
