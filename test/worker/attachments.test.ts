@@ -1,11 +1,14 @@
 // Photos and files (CONTRACT.md: Attachments): upload, send, download by members only,
 // deletion destroying the bytes, limits, and what R2 holds (Fernet tokens only).
-import { env, SELF } from 'cloudflare:test'
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { blobKey } from '../../worker/attachments/attachment-id.ts'
+import { UNSENT_UPLOAD_TTL_MS } from '../../worker/attachments/attachment-limits.ts'
 import { decrypt } from '../../worker/crypto/fernet.ts'
 import { keyringOf } from '../../worker/crypto/keys.ts'
 import { inboxOf } from '../../worker/inbox/inbox-key.ts'
+import type { ChatRoom } from '../../worker/rooms/chat-room.ts'
+import { roomFor } from '../../worker/rooms/room-key.ts'
 import { ORIGIN, problemOf, type SignedUp, signUp } from './helpers/http.ts'
 import { useVars } from './helpers/limits.ts'
 import { type Frame, openChat } from './helpers/socket.ts'
@@ -167,5 +170,31 @@ describe('attachments', () => {
     const full = await upload(a, b.id, { bytes: PNG, name: '3.png', type: 'image/png' })
     expect(full.status).toBe(409)
     expect((await problemOf(full)).type).toBe('/problems/storage-full')
+  })
+})
+
+describe('uploads never sent', () => {
+  it('are removed by the room alarm after 24 hours, bytes and quota too', async () => {
+    const [a, b] = await Promise.all([signUp(), signUp()])
+    const res = await upload(a, b.id, { bytes: PNG, name: 'forgotten.png', type: 'image/png' })
+    const { attachment } = (await res.json()) as { attachment: { id: string } }
+    const kept = (await (await upload(a, b.id, { bytes: PNG, name: 'fresh.png', type: 'image/png' })).json()) as {
+      attachment: { id: string }
+    }
+    const { stub } = roomFor(env, a.id, b.id)
+    // The first upload was made a day and a minute ago.
+    await runInDurableObject(stub, (room: ChatRoom) => {
+      const internals = room as unknown as { sql: SqlStorage; sweepAt: number | null }
+      const old = new Date(Date.now() - UNSENT_UPLOAD_TTL_MS - 60_000).toISOString()
+      internals.sql.exec('update attachments set created_at = ? where id = ?', old, attachment.id)
+      internals.sweepAt = Date.now() - 1
+    })
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect((await download(a, attachment.id)).status).toBe(404)
+    expect(await env.ATTACHMENTS.get(blobKey(attachment.id))).toBeNull()
+    expect(await inboxOf(env, a.id).storageUsed()).toBe(PNG.length)
+    const fresh = await download(a, kept.attachment.id)
+    expect(fresh.status).toBe(200)
+    await fresh.body?.cancel()
   })
 })
