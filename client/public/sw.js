@@ -26,7 +26,8 @@ self.addEventListener('push', (event) => {
   const title = typeof payload?.title === 'string' && payload.title ? payload.title : 'Parley'
   const peerId = typeof payload?.peerId === 'string' ? payload.peerId : null
   const options = {
-    body: typeof payload?.body === 'string' ? payload.body : 'You have a new message.',
+    // An empty body (a message of files alone, from an older server) still says something.
+    body: typeof payload?.body === 'string' && payload.body ? payload.body : 'You have a new message.',
     // The same tag as in-page notifications, so one conversation shows one notification.
     tag: peerId ? `parley-${peerId}` : typeof payload?.tag === 'string' ? payload.tag : 'parley',
     renotify: true,

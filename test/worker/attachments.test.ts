@@ -198,3 +198,25 @@ describe('uploads never sent', () => {
     await fresh.body?.cancel()
   })
 })
+
+describe('a message with several files', () => {
+  it('keeps the order its send listed them in, and a reply quotes it as photos', async () => {
+    const [a, b] = await Promise.all([signUp(), signUp()])
+    const ids: string[] = []
+    for (const name of ['one.png', 'two.png', 'three.png']) {
+      const { attachment } = (await (await upload(a, b.id, { bytes: PNG, name, type: 'image/png' })).json()) as {
+        attachment: { id: string }
+      }
+      ids.push(attachment.id)
+    }
+    const order = [ids[2]!, ids[0]!, ids[1]!]
+    const wa = await openChat(a.cookie, b.id)
+    wa.send({ type: 'send', clientId: 'g', body: '', attachments: order })
+    const sent = await wa.next(isMessage(1))
+    expect(sent.message.attachments.map((f: { id: string }) => f.id)).toEqual(order)
+    wa.send({ type: 'send', clientId: 'r', body: 'nice', replyTo: 1 })
+    const reply = await wa.next(isMessage(2))
+    expect(reply.message.replyTo).toEqual({ seq: 1, senderId: a.id, preview: '📷 3 photos' })
+    wa.close()
+  })
+})

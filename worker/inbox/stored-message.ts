@@ -1,5 +1,5 @@
 // A message as the inbox keeps it (its body a Fernet token) turned into the contract's Message.
-import { type Attachment, INLINE_IMAGE_TYPES, MAX_PREVIEW_CHARS, type Message } from '../../protocol/api.ts'
+import { type Attachment, MAX_PREVIEW_CHARS, type Message } from '../../protocol/api.ts'
 import { cutCodePoints } from '../../protocol/text.ts'
 import { decryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import type { StoredAttachment, StoredMessage } from './updates.ts'
@@ -40,13 +40,4 @@ export async function toMessage(keys: FernetKeyring, s: StoredMessage): Promise<
 
 export async function openAttachments(keys: FernetKeyring, stored: readonly StoredAttachment[]): Promise<Attachment[]> {
   return Promise.all(stored.map(async (a) => ({ ...a, name: (await decryptText(keys, a.name)) ?? '' })))
-}
-
-/** What a notification or the list says of a message with no text: "📷 Photo" or "📎 name". */
-export function attachmentLabel(attachments: readonly Attachment[]): string {
-  const first = attachments[0]
-  if (!first) return ''
-  if ((INLINE_IMAGE_TYPES as readonly string[]).includes(first.type))
-    return attachments.length > 1 ? `📷 ${attachments.length} photos` : '📷 Photo'
-  return attachments.length > 1 ? `📎 ${first.name} and ${attachments.length - 1} more` : `📎 ${first.name}`
 }

@@ -3,6 +3,7 @@
 // open (so ending a session can close them all).
 import { DurableObject } from 'cloudflare:workers'
 import { MAX_PREVIEW_CHARS, type Peer } from '../../protocol/api.ts'
+import { attachmentLabel } from '../../protocol/attachment-labels.ts'
 import {
   type ConversationEntry,
   MAX_FRAME_BYTES,
@@ -28,7 +29,7 @@ import { EndedSessions } from '../sockets/ended-sessions.ts'
 import { trySend } from '../sockets/send.ts'
 import { type NotificationRow, NotificationStore } from './notification-store.ts'
 import { PushSender } from './push-sender.ts'
-import { attachmentLabel, openAttachments, toMessage } from './stored-message.ts'
+import { openAttachments, toMessage } from './stored-message.ts'
 import type { ConversationReceipt, ConversationUpdate, StoredAttachment, StoredMessage } from './updates.ts'
 import { migrateInbox } from './user-inbox-schema.ts'
 

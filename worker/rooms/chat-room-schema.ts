@@ -56,6 +56,8 @@ const MIGRATIONS: string[] = [
    );
    create index attachments_seq on attachments (seq);
    create index attachments_unsent on attachments (created_at) where seq is null;`,
+  // A message's attachments keep the order of its send frame's list.
+  'alter table attachments add column position integer not null default 0;',
 ]
 
 export function migrate(sql: SqlStorage): void {

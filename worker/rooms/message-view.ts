@@ -3,6 +3,7 @@
 // synchronous, so a frame is made in the same turn as the commit or the accept it follows;
 // warm() decrypts beforehand what building will need.
 import { type Attachment, MAX_PREVIEW_CHARS, type Message } from '../../protocol/api.ts'
+import { attachmentLabel } from '../../protocol/attachment-labels.ts'
 import { MAX_REPLAY_MESSAGES, type ServerFrame } from '../../protocol/frames.ts'
 import { cutCodePoints } from '../../protocol/text.ts'
 import { decryptText, type FernetKeyring } from '../crypto/fernet.ts'
@@ -36,7 +37,7 @@ export class MessageView {
   async warm(rows: readonly MessageRow[]): Promise<void> {
     const quoted = this.log.many(rows.flatMap((r) => (r.reply_to ? [r.reply_to] : [])))
     const all = [...rows, ...quoted.values()].filter((r) => !r.deleted_at && !this.bodies.peek(r.seq))
-    const files = this.filesOf(rows).filter((a) => !this.names.has(a.id))
+    const files = [...this.filesOf(rows), ...this.filesOf([...quoted.values()])].filter((a) => !this.names.has(a.id))
     if (all.length === 0 && files.length === 0) return
     const keys = await this.keyring()
     await Promise.all([
@@ -54,7 +55,17 @@ export class MessageView {
   private filesOf(rows: readonly MessageRow[]): AttachmentRow[] {
     const range = rangeOf(rows)
     if (!range) return []
-    return [...this.attachments.ofRange(range.from, range.to).values()].flat()
+    const wanted = new Set(rows.map((r) => r.seq))
+    return [...this.attachments.ofRange(range.from, range.to)].flatMap(([seq, list]) => (wanted.has(seq) ? list : []))
+  }
+
+  /** A quote of a message with no text names its attachments ("📷 Photo"), if their names are known. */
+  private quoteText(quote: MessageRow): string | undefined {
+    const text = this.bodies.peek(quote.seq)!.text ?? ''
+    if (text !== '') return text
+    const files = this.attachments.ofRange(quote.seq, quote.seq).get(quote.seq) ?? []
+    if (files.some((a) => !this.names.has(a.id))) return undefined
+    return attachmentLabel(files.map((a) => ({ name: this.names.get(a.id) ?? '', type: a.type })))
   }
 
   /** The Messages of `rows`, or the rows whose bodies (or quotes) must be warmed first. */
@@ -95,7 +106,7 @@ export class MessageView {
       if (r.edited_at) m.editedAt = r.edited_at
       const quote = r.reply_to ? quoted.get(r.reply_to) : undefined
       if (quote) {
-        const preview = quote.deleted_at ? '' : (this.bodies.peek(quote.seq)!.text ?? '')
+        const preview = quote.deleted_at ? '' : (this.quoteText(quote) ?? '')
         m.replyTo = { seq: quote.seq, senderId: quote.sender_id, preview: cutCodePoints(preview, MAX_PREVIEW_CHARS) }
       }
       const own = reactions.get(r.seq)

@@ -15,12 +15,13 @@ export interface AttachmentRow extends Record<string, SqlStorageValue> {
   thumbnail: number
   created_at: string
   seq: number | null
+  position: number
 }
 
 export class RoomAttachments {
   constructor(private readonly sql: SqlStorage) {}
 
-  add(a: Omit<AttachmentRow, 'seq'>): void {
+  add(a: Omit<AttachmentRow, 'seq' | 'position'>): void {
     this.sql.exec(
       `insert into attachments (id, uploader_id, name, type, size, width, height, thumbnail, created_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -57,14 +58,16 @@ export class RoomAttachments {
 
   /** The message `seq` carries these uploads, in this order. */
   claim(ids: readonly string[], seq: number): void {
-    for (const id of ids) this.sql.exec('update attachments set seq = ? where id = ?', seq, id)
+    ids.forEach((id, position) => {
+      this.sql.exec('update attachments set seq = ?, position = ? where id = ?', seq, position, id)
+    })
   }
 
-  /** The attachments of the messages in [from, to], by seq, in the order they were sent. */
+  /** The attachments of the messages in [from, to], by seq, in the order their send listed them. */
   ofRange(from: number, to: number): Map<number, AttachmentRow[]> {
     const bySeq = new Map<number, AttachmentRow[]>()
     for (const r of this.sql.exec<AttachmentRow>(
-      'select * from attachments where seq >= ? and seq <= ? order by seq, rowid',
+      'select * from attachments where seq >= ? and seq <= ? order by seq, position',
       from,
       to,
     )) {

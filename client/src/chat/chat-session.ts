@@ -1,14 +1,16 @@
-// One conversation's live link: history, the chat socket, the outgoing queue (messages, and
-// edits, deletions and reactions), read receipts, delivery, typing and `viewing`. Sessions are
-// shared through a small registry, so a conversation with unsent work keeps trying after the
-// person has moved on to another one.
+// One conversation's live link: history, the chat socket, the outgoing queue (messages with
+// their files, and edits, deletions and reactions), read receipts, delivery, typing and
+// `viewing`. Sessions are shared through a small registry, so a conversation with unsent work
+// keeps trying after the person has moved on to another one.
 import { batch } from 'solid-js'
-import type { Message } from '../../../protocol/api.ts'
+import type { Attachment, Message } from '../../../protocol/api.ts'
 import { MAX_REPLAY_MESSAGES, PING_FRAME, type ServerFrame } from '../../../protocol/frames.ts'
 import { ApiError } from '../api.ts'
 import { clearSession } from '../session.ts'
 import { fetchHistory } from './chat-api.ts'
+import { allUploaded, createConversationFiles, forgetLocalPreviews } from './conversation-files.ts'
 import { type ConversationStore, createConversationStore, messageKey } from './conversation-store.ts'
+import { dropAllFiles, sweepFiles } from './file-store.ts'
 import { createLiveSocket, type LiveSocket, StopError, wsUrl } from './live-socket.ts'
 import {
   type ChangeRequest,
@@ -18,7 +20,7 @@ import {
   queueChange,
   quoteOf,
 } from './message-changes.ts'
-import { loadOutbox, type OutboxItem, saveOutbox } from './outbox.ts'
+import { loadOutbox, type OutboxItem, type OutgoingFile, saveOutbox } from './outbox.ts'
 import { isAttentive, onAttentionChange } from './page-attention.ts'
 import { rememberPeer } from './peers.ts'
 import { RevCursor } from './rev-cursor.ts'
@@ -40,8 +42,15 @@ export interface ChatSession {
   readonly peerId: string
   readonly store: ConversationStore
   readonly socket: LiveSocket
-  /** Sends a message, as a reply to the one the composer is answering (store: replyingTo). */
+  /**
+   * Sends a message with the files chosen for it (store: drafts), as a reply to the one the
+   * composer is answering (store: replyingTo). It goes once its files are uploaded.
+   */
   send(body: string): void
+  /** Chooses files for the next message; store: attachProblem says why, when some were refused. */
+  attach(files: readonly File[]): void
+  /** Takes a file out of the next message (its upload stops). */
+  removeFile(localId: string): void
   edit(seq: number, body: string): void
   deleteMessage(seq: number): void
   react(seq: number, emoji: string, on: boolean): void
@@ -102,6 +111,16 @@ function createSession(me: string, peerId: string): Entry {
   let tokensAt = Date.now()
   let pumpTimer: ReturnType<typeof setTimeout> | undefined
   let wake = () => {}
+  const files = createConversationFiles(store, peerId, {
+    uploaded: (clientId, localId, attachment) => recordUpload(clientId, localId, attachment),
+    failed: (clientId, problem) => {
+      const key = messageKey(me, clientId)
+      if (!state.messages.some((m) => m.key === key && m.seq === null)) return
+      store.setPendingStatus(key, 'failed', problem)
+      forgetOutgoing(clientId)
+    },
+    sessionEnded: () => clearSession('expired'),
+  })
 
   for (const item of outbox) {
     if (item.kind === 'change') {
@@ -119,6 +138,7 @@ function createSession(me: string, peerId: string): Entry {
         body: item.body,
         sentAt: item.createdAt,
         ...(item.replyTo ? { replyTo: item.replyTo } : {}),
+        ...(item.attachments ? { files: files.restore(item.clientId, item.attachments) } : {}),
       },
       'queued',
     )
@@ -198,7 +218,10 @@ function createSession(me: string, peerId: string): Entry {
           if (fromPeer) {
             clearTimeout(typingTimer)
             setState('peerTyping', false)
-          } else forgetOutgoing(m.clientId)
+          } else {
+            forgetOutgoing(m.clientId)
+            files.settle(m.clientId)
+          }
         })
         revs.received('message', m.seq, m.rev ?? 0)
         return
@@ -256,7 +279,9 @@ function createSession(me: string, peerId: string): Entry {
       const readReceipts = frame.readReceipts !== false
       const peerRead = frame.readUpTo[peerId] ?? 0
       const editWindow = frame.editWindowSeconds
+      const maxBytes = frame.maxAttachmentBytes
       setState({
+        maxAttachmentBytes: typeof maxBytes === 'number' && maxBytes > 0 ? maxBytes : state.maxAttachmentBytes,
         editWindowMs: typeof editWindow === 'number' && editWindow > 0 ? editWindow * 1000 : state.editWindowMs,
         peer: frame.peer,
         ready: true,
@@ -330,6 +355,22 @@ function createSession(me: string, peerId: string): Entry {
     if (outbox.length === 0) queueMicrotask(trim)
   }
 
+  /** A file of a queued message is uploaded: the outbox remembers it (a reload need not upload it again). */
+  function recordUpload(clientId: string, localId: string, attachment: Attachment): void {
+    let changed = false
+    outbox = outbox.map((item) => {
+      if (item.kind !== 'send' || item.clientId !== clientId || !item.attachments) return item
+      changed = true
+      return {
+        ...item,
+        attachments: item.attachments.map((f) => (f.localId === localId ? { ...f, attachment } : f)),
+      }
+    })
+    if (!changed) return
+    saveOutbox(me, peerId, outbox)
+    pump()
+  }
+
   function forgetOutgoing(clientId: string): void {
     const before = outbox.length
     outbox = outbox.filter((m) => m.kind !== 'send' || m.clientId !== clientId)
@@ -362,15 +403,26 @@ function createSession(me: string, peerId: string): Entry {
     pump()
   }
 
-  /** The frame for one outbox item, or null when it is not waiting to go (or need not go at all). */
-  function frameFor(item: OutboxItem): { frame: object; sent: () => void } | null {
+  /**
+   * The frame for one outbox item, null when it is not waiting to go (or need not go at all), or
+   * 'uploading' for a message whose files are not all on the server yet.
+   */
+  function frameFor(item: OutboxItem): { frame: object; sent: () => void } | 'uploading' | null {
     if (item.kind === 'send') {
       const key = messageKey(me, item.clientId)
       const m = state.messages.find((x) => x.key === key && x.seq === null)
       if (m?.status !== 'queued') return null
+      if (!allUploaded(m.files)) return 'uploading'
       const replyTo = item.replyTo ? { replyTo: item.replyTo.seq } : {}
+      const ids = (m.files ?? []).map((f) => f.attachment!.id)
       return {
-        frame: { type: 'send', clientId: m.clientId, body: m.body, ...replyTo },
+        frame: {
+          type: 'send',
+          clientId: m.clientId,
+          body: m.body,
+          ...replyTo,
+          ...(ids.length ? { attachments: ids } : {}),
+        },
         sent: () => store.setPendingStatus(key, 'sending'),
       }
     }
@@ -393,9 +445,13 @@ function createSession(me: string, peerId: string): Entry {
     const now = Date.now()
     tokens = Math.min(SEND_BURST, tokens + ((now - tokensAt) / 1000) * SEND_REFILL_PER_S)
     tokensAt = now
+    // Messages keep their order: one still uploading holds back those written after it (changes go on).
+    let holding = false
     for (const item of outbox) {
+      if (holding && item.kind === 'send') continue
       const next = frameFor(item)
-      if (!next) continue
+      if (next === 'uploading') holding = true
+      if (!next || next === 'uploading') continue
       if (tokens < 1) {
         pumpTimer = setTimeout(pump, 1000 / SEND_REFILL_PER_S)
         return
@@ -427,6 +483,12 @@ function createSession(me: string, peerId: string): Entry {
     peerId,
     store,
     socket,
+    attach(chosen) {
+      setState('attachProblem', files.attach(chosen))
+    },
+    removeFile(localId) {
+      files.remove(localId)
+    },
     send(body) {
       const clientId = crypto.randomUUID()
       const createdAt = new Date().toISOString()
@@ -436,7 +498,9 @@ function createSession(me: string, peerId: string): Entry {
         original && original.seq !== null && !original.deletedAt
           ? quoteOf({ ...original, seq: original.seq })
           : undefined
-      outbox = [...outbox, { kind: 'send', clientId, body, createdAt, ...(replyTo ? { replyTo } : {}) }]
+      const taken = files.take(clientId)
+      const attachments = taken.length > 0 ? { attachments: taken.map(outgoingFile) } : {}
+      outbox = [...outbox, { kind: 'send', clientId, body, createdAt, ...(replyTo ? { replyTo } : {}), ...attachments }]
       saveOutbox(me, peerId, outbox)
       lastMessageSent = Date.now()
       batch(() => {
@@ -448,10 +512,11 @@ function createSession(me: string, peerId: string): Entry {
             body,
             sentAt: createdAt,
             ...(replyTo ? { replyTo } : {}),
+            ...(taken.length > 0 ? { files: taken } : {}),
           },
           'queued',
         )
-        setState('replyingTo', null)
+        setState({ replyingTo: null, attachProblem: null })
       })
       wake()
       pump()
@@ -513,9 +578,18 @@ function createSession(me: string, peerId: string): Entry {
     retry(key) {
       const m = state.messages.find((x) => x.key === key && x.seq === null)
       if (!m) return
+      const again = files.retry(m.clientId)
+      if (!again.ok) {
+        store.setPendingStatus(key, 'failed', again.problem)
+        return
+      }
       if (!outbox.some((o) => o.kind === 'send' && o.clientId === m.clientId)) {
         const replyTo = m.replyTo ? { replyTo: { ...m.replyTo } } : {}
-        outbox = [...outbox, { kind: 'send', clientId: m.clientId, body: m.body, createdAt: m.sentAt, ...replyTo }]
+        const attachments = m.files?.length ? { attachments: m.files.map(outgoingFile) } : {}
+        outbox = [
+          ...outbox,
+          { kind: 'send', clientId: m.clientId, body: m.body, createdAt: m.sentAt, ...replyTo, ...attachments },
+        ]
         saveOutbox(me, peerId, outbox)
       }
       store.setPendingStatus(key, 'queued')
@@ -526,6 +600,7 @@ function createSession(me: string, peerId: string): Entry {
       const m = state.messages.find((x) => x.key === key && x.seq === null)
       if (!m) return
       forgetOutgoing(m.clientId)
+      files.discard(m.clientId)
       store.removePending(key)
     },
     setOnScreen(value) {
@@ -537,7 +612,8 @@ function createSession(me: string, peerId: string): Entry {
   const entry: Entry = {
     session,
     users: 0,
-    idle: () => entry.users === 0 && outbox.length === 0,
+    // Files chosen for a message not written yet keep their conversation, as a draft does.
+    idle: () => entry.users === 0 && outbox.length === 0 && state.drafts.length === 0,
     wake() {
       if (socket.state() === 'stopped' && !state.fatal) socket.start()
     },
@@ -550,12 +626,33 @@ function createSession(me: string, peerId: string): Entry {
       clearTimeout(typingTimer)
       clearTimeout(pumpTimer)
       socket.stop()
+      files.dispose()
     },
   }
   wake = () => {
     entry.wake()
   }
   return entry
+}
+
+/** What the outbox keeps of a file (sessionStorage: no bytes, no blob: URLs). */
+function outgoingFile(f: {
+  localId: string
+  name: string
+  type: string
+  size: number
+  width?: number | undefined
+  height?: number | undefined
+  attachment?: Attachment | undefined
+}): OutgoingFile {
+  return {
+    localId: f.localId,
+    name: f.name,
+    type: f.type,
+    size: f.size,
+    ...(f.width && f.height ? { width: f.width, height: f.height } : {}),
+    ...(f.attachment ? { attachment: { ...f.attachment } } : {}),
+  }
 }
 
 // ---- registry ----
@@ -603,6 +700,8 @@ export function acquireChat(me: string, peerId: string): { session: ChatSession;
 
 /** Starts sockets for conversations with messages left unsent by an earlier page of this tab. */
 export function resumeOutboxes(me: string, peerIds: string[]): void {
+  // The bytes of files whose tab is long gone.
+  void sweepFiles()
   for (const peerId of peerIds) {
     const entry = entryFor(me, peerId)
     if (!entry.idle()) entry.wake()
@@ -612,7 +711,11 @@ export function resumeOutboxes(me: string, peerIds: string[]): void {
 
 /** Signing out, or another person signing in: nothing of the last one survives. */
 export function disposeAllChats(): void {
+  const signedIn = owner !== null
   for (const e of entries.values()) e.dispose()
   entries.clear()
   owner = null
+  forgetLocalPreviews()
+  // Files waiting to be sent were the last person's: they do not stay on the device.
+  if (signedIn) void dropAllFiles()
 }

@@ -3,11 +3,33 @@
 // Merges are idempotent (de-duplicated by seq, newer rev wins), so the same message arriving
 // by history, replay and live frame shows once, as it is now.
 import { createStore, produce } from 'solid-js/store'
-import type { Message, Peer, ReplyQuote } from '../../../protocol/api.ts'
+import type { Attachment, Message, Peer, ReplyQuote } from '../../../protocol/api.ts'
 import type { Notice } from '../../../protocol/frames.ts'
+import { DEFAULT_MAX_ATTACHMENT_BYTES } from './attachment-rules.ts'
 import { EDIT_WINDOW_MS, type PendingChange, quoteOf } from './message-changes.ts'
 
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed'
+
+/**
+ * A file on its way (conversation-files.ts): chosen for the next message (a draft), or in a
+ * message not stored yet. `attachment` is set once the server has it.
+ */
+export interface LocalFile {
+  localId: string
+  name: string
+  type: string
+  size: number
+  width?: number
+  height?: number
+  /** A blob: URL of the thumbnail (or of the photo itself), for photos. */
+  previewUrl?: string
+  status: 'preparing' | 'queued' | 'uploading' | 'waiting' | 'uploaded' | 'failed'
+  /** Of the upload's bytes, 0..1. */
+  progress: number
+  /** Why it waits or failed, in words for the person. */
+  problem: string | null
+  attachment?: Attachment
+}
 
 export interface ChatMessage {
   /** Stable through acknowledgement: `${senderId}:${clientId}`. The DOM row keeps its node. */
@@ -30,10 +52,14 @@ export interface ChatMessage {
   deletedAt?: string
   replyTo?: ReplyQuote
   reactions?: Record<string, string[]>
+  /** The stored message's files (none once it is deleted). */
+  attachments?: Attachment[]
+  /** A message not acknowledged yet: its files, uploading or uploaded. */
+  files?: LocalFile[]
 }
 
 /** The fields a newer rev of a message may change, each present only when set. */
-const CHANGING = ['readAt', 'deliveredAt', 'editedAt', 'deletedAt', 'replyTo', 'reactions'] as const
+const CHANGING = ['readAt', 'deliveredAt', 'editedAt', 'deletedAt', 'replyTo', 'reactions', 'attachments'] as const
 
 function copyChanging(item: ChatMessage, m: Message): void {
   item.rev = m.rev ?? 0
@@ -71,6 +97,12 @@ export interface ConversationState {
   editWindowMs: number
   /** The seq of the message the composer is answering. */
   replyingTo: number | null
+  /** Files chosen for the next message, uploading already (the composer's chips). */
+  drafts: LocalFile[]
+  /** The largest file an attachment may be (`ready`: maxAttachmentBytes). */
+  maxAttachmentBytes: number
+  /** Why files just chosen were not all added (too large, too many), for the composer. */
+  attachProblem: string | null
   /** Why the last action on a message failed (a change refused, a quote not found), for the status line. */
   actionProblem: string | null
   peerTyping: boolean
@@ -99,6 +131,9 @@ export function createConversationStore(peerId: string) {
     changes: [],
     editWindowMs: EDIT_WINDOW_MS,
     replyingTo: null,
+    drafts: [],
+    maxAttachmentBytes: DEFAULT_MAX_ATTACHMENT_BYTES,
+    attachProblem: null,
     actionProblem: null,
     peerTyping: false,
     ready: false,
@@ -137,6 +172,21 @@ export function createConversationStore(peerId: string) {
     const preview = quoteOf(m).preview
     for (const item of list)
       if (item.replyTo?.seq === m.seq && item.replyTo.preview !== preview) item.replyTo.preview = preview
+  }
+
+  const onlyFiles = (m: Pick<Message, 'body' | 'deletedAt' | 'attachments'>) =>
+    !m.deletedAt && m.body === '' && (m.attachments?.length ?? 0) > 0
+
+  /**
+   * A quote of a message with files and no text comes as "" (what the server takes for a
+   * deleted one): when that message is loaded and is not deleted, the quote names its files.
+   */
+  function nameQuotedFiles(list: ChatMessage[], item: ChatMessage): void {
+    const quote = item.replyTo
+    if (quote?.preview !== '') return
+    const original = list[indexOfSeq(list, quote.seq)]
+    if (original?.seq != null && onlyFiles(original))
+      quote.preview = quoteOf({ ...original, seq: original.seq }).preview
   }
 
   /**
@@ -181,10 +231,14 @@ export function createConversationStore(peerId: string) {
             }
           }
           copyChanging(item, m)
+          // Stored now: its files are the server's attachments.
+          delete item.files
           pending = firstPendingIndex(list)
           const last = pending > 0 ? list[pending - 1]!.seq! : 0
           const at = m.seq > last ? pending : insertionIndex(list, pending, m.seq)
           list.splice(at, 0, item)
+          nameQuotedFiles(list, item)
+          if (onlyFiles(m)) followQuotes(list, m)
           added.push(item)
         }
       }),
@@ -198,6 +252,7 @@ export function createConversationStore(peerId: string) {
     // An older state than the one held (a page fetched before an update arrived) changes nothing.
     if (!item || (m.rev ?? 0) < item.rev) return
     copyChanging(item, m)
+    nameQuotedFiles(list, item)
     followQuotes(list, m)
   }
 

@@ -2,9 +2,9 @@
 // which are offered, when the server's state already shows one (so it is done, or need not
 // be sent), how a message looks before the server confirms, and what to tell the person
 // when one is refused. Pure: no DOM, no store.
-import { MAX_PREVIEW_CHARS, type Message, type ReplyQuote } from '../../../protocol/api.ts'
+import type { Attachment, Message, ReplyQuote } from '../../../protocol/api.ts'
 import { type ErrorCode, MAX_REACTIONS_PER_MESSAGE } from '../../../protocol/frames.ts'
-import { cutCodePoints } from '../../../protocol/text.ts'
+import { quotePreview } from './attachment-rules.ts'
 
 /**
  * The contract's default edit window (CONTRACT.md: `edit`), until `ready` says what the server's
@@ -44,6 +44,7 @@ export interface MessageFacts {
   reactions?: Record<string, string[]> | undefined
   replyTo?: ReplyQuote | undefined
   unreadable?: true | undefined
+  attachments?: Attachment[] | undefined
 }
 
 const stored = (m: MessageFacts) => m.seq !== null && !m.deletedAt
@@ -97,6 +98,8 @@ export interface ShownMessage {
   editedAt: string | undefined
   reactions: Record<string, string[]> | undefined
   replyTo: ReplyQuote | undefined
+  /** None once deleted, as the server will have it. */
+  attachments: Attachment[] | undefined
   /** Some change the person made is not confirmed by the server yet. */
   changePending: boolean
 }
@@ -109,6 +112,7 @@ export function showWithChanges(m: MessageFacts, changes: readonly PendingChange
     editedAt: m.editedAt,
     reactions: m.reactions,
     replyTo: m.replyTo,
+    attachments: m.attachments,
     changePending: false,
   }
   for (const { change, createdAt } of changes) {
@@ -118,7 +122,13 @@ export function showWithChanges(m: MessageFacts, changes: readonly PendingChange
       shown.body = change.body
       shown.editedAt = createdAt
     } else if (change.type === 'delete') {
-      Object.assign(shown, { body: '', deletedAt: createdAt, reactions: undefined, replyTo: undefined })
+      Object.assign(shown, {
+        body: '',
+        deletedAt: createdAt,
+        reactions: undefined,
+        replyTo: undefined,
+        attachments: undefined,
+      })
     } else shown.reactions = withReaction(shown.reactions, change.emoji, me, change.on)
   }
   return shown
@@ -143,9 +153,16 @@ export function queueChange(queue: readonly PendingChange[], next: PendingChange
   return [...queue.filter((p) => !(waiting(p) && p.change.type !== 'delete')), next]
 }
 
-/** The quote a reply shows of `m`, as the server computes it: "" once `m` is deleted. */
-export function quoteOf(m: Pick<Message, 'seq' | 'senderId' | 'body' | 'deletedAt'>): ReplyQuote {
-  return { seq: m.seq, senderId: m.senderId, preview: m.deletedAt ? '' : cutCodePoints(m.body, MAX_PREVIEW_CHARS) }
+/**
+ * The quote a reply shows of `m`, as the server computes it: "" once `m` is deleted; what its
+ * files are ("📷 Photo") when it has no text.
+ */
+export function quoteOf(
+  m: Pick<Message, 'seq' | 'senderId' | 'body' | 'deletedAt'> & {
+    attachments?: readonly Pick<Attachment, 'name' | 'type'>[] | undefined
+  },
+): ReplyQuote {
+  return { seq: m.seq, senderId: m.senderId, preview: m.deletedAt ? '' : quotePreview(m) }
 }
 
 const WHAT: Record<ChangeRequest['type'], string> = {

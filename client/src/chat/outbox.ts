@@ -1,8 +1,20 @@
 // What the person did that the server has not confirmed yet, per conversation and in the
 // order they did it: messages written, and edits, deletions and reactions (message-changes.ts).
-// Kept in sessionStorage so a reload or a crash of the tab does not lose what was done offline.
-import type { ReplyQuote } from '../../../protocol/api.ts'
+// Kept in sessionStorage so a reload or a crash of the tab does not lose what was done offline
+// (the bytes of a message's files are in IndexedDB: file-store.ts).
+import type { Attachment, ReplyQuote } from '../../../protocol/api.ts'
 import type { ChangeRequest } from './message-changes.ts'
+
+/** A file of a queued message: what it is, and the server's attachment once it is uploaded. */
+export interface OutgoingFile {
+  localId: string
+  name: string
+  type: string
+  size: number
+  width?: number
+  height?: number
+  attachment?: Attachment
+}
 
 export interface OutgoingMessage {
   kind: 'send'
@@ -11,6 +23,8 @@ export interface OutgoingMessage {
   createdAt: string
   /** The quote as it was shown when the reply was written; the frame carries its seq. */
   replyTo?: ReplyQuote
+  /** Its files, in order; the frame goes once every one has its attachment. */
+  attachments?: OutgoingFile[]
 }
 
 export interface OutgoingChange {
@@ -47,6 +61,41 @@ function readQuote(v: unknown): ReplyQuote | undefined {
     : undefined
 }
 
+const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0
+
+function readAttachment(v: unknown): Attachment | undefined {
+  if (typeof v !== 'object' || v === null) return undefined
+  const a = v as Record<string, unknown>
+  if (typeof a.id !== 'string' || typeof a.name !== 'string' || typeof a.type !== 'string' || !isSize(a.size)) {
+    return undefined
+  }
+  return {
+    id: a.id,
+    name: a.name,
+    type: a.type,
+    size: a.size,
+    ...(isSize(a.width) && isSize(a.height) ? { width: a.width, height: a.height } : {}),
+    ...(a.thumbnail === true ? { thumbnail: true as const } : {}),
+  }
+}
+
+function readFile(v: unknown): OutgoingFile | null {
+  if (typeof v !== 'object' || v === null) return null
+  const f = v as Record<string, unknown>
+  if (typeof f.localId !== 'string' || typeof f.name !== 'string' || typeof f.type !== 'string' || !isSize(f.size)) {
+    return null
+  }
+  const attachment = readAttachment(f.attachment)
+  return {
+    localId: f.localId,
+    name: f.name,
+    type: f.type,
+    size: f.size,
+    ...(isSize(f.width) && isSize(f.height) ? { width: f.width, height: f.height } : {}),
+    ...(attachment ? { attachment } : {}),
+  }
+}
+
 function readChange(v: unknown): ChangeRequest | null {
   if (typeof v !== 'object' || v === null) return null
   const c = v as Record<string, unknown>
@@ -72,7 +121,17 @@ function readItem(v: unknown): OutboxItem | null {
     return null
   }
   const replyTo = readQuote(m.replyTo)
-  return { kind: 'send', clientId: m.clientId, body: m.body, createdAt: m.createdAt, ...(replyTo ? { replyTo } : {}) }
+  const files = Array.isArray(m.attachments) ? m.attachments.map(readFile) : []
+  // A message missing one of its files would go without it: none is better than a part.
+  if (files.some((f) => f === null)) return null
+  return {
+    kind: 'send',
+    clientId: m.clientId,
+    body: m.body,
+    createdAt: m.createdAt,
+    ...(replyTo ? { replyTo } : {}),
+    ...(files.length > 0 ? { attachments: files as OutgoingFile[] } : {}),
+  }
 }
 
 export function loadOutbox(userId: string, peerId: string): OutboxItem[] {

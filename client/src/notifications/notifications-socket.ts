@@ -4,6 +4,7 @@
 // one; a removed one (its message was deleted) takes its alert away.
 import type { NotificationEntry, NotificationFrame } from '../../../protocol/frames.ts'
 import { ApiError, api } from '../api.ts'
+import { NO_TEXT_PREVIEW } from '../chat/attachment-rules.ts'
 import { createLiveSocket, type LiveSocket, StopError, wsUrl } from '../chat/live-socket.ts'
 import { isAttentive } from '../chat/page-attention.ts'
 import { clearSession, displayName } from '../session.ts'
@@ -24,10 +25,14 @@ function remember(id: string): boolean {
   return true
 }
 
+/** The server names a message of files alone ("📷 Photo"); an empty preview still says something. */
+const previewOf = (n: NotificationEntry) => n.preview || NO_TEXT_PREVIEW
+
 async function alertFor(n: NotificationEntry): Promise<void> {
   if (n.read) return
   const title = displayName(n.peer)
-  const toast = { peerId: n.peer.id, title, body: n.preview, notificationId: n.id }
+  const body = previewOf(n)
+  const toast = { peerId: n.peer.id, title, body, notificationId: n.id }
   if (isAttentive()) {
     // On screen and looked at: the conversation itself shows the message.
     if (openPeer() !== n.peer.id) showToast(toast)
@@ -35,14 +40,14 @@ async function alertFor(n: NotificationEntry): Promise<void> {
   }
   // Hidden or in the background: the system's notification, if the person asked for them;
   // the toast waits for them otherwise.
-  const shown = await showSystemNotification({ title, body: n.preview, peerId: n.peer.id, seq: n.seq })
+  const shown = await showSystemNotification({ title, body, peerId: n.peer.id, seq: n.seq })
   if (!shown && openPeer() !== n.peer.id) showToast(toast)
 }
 
 /** The message behind a notification was edited: what shows it now says the new text. */
 function refresh(n: NotificationEntry): void {
-  updateToast(n.id, n.preview)
-  void refreshSystemNotification({ title: displayName(n.peer), body: n.preview, peerId: n.peer.id, seq: n.seq })
+  updateToast(n.id, previewOf(n))
+  void refreshSystemNotification({ title: displayName(n.peer), body: previewOf(n), peerId: n.peer.id, seq: n.seq })
 }
 
 function remove(id: string, peerId: string, seq: number): void {

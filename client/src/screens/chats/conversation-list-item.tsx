@@ -1,8 +1,9 @@
 // One row of the conversation list: who, the last message (as edited, or that it was
-// deleted), when, and how many are unread.
+// deleted; "📷 Photo" or "📎 name" for files without text), when, and how many are unread.
 import { A } from '@solidjs/router'
 import { Show } from 'solid-js'
 import { cutCodePoints } from '../../../../protocol/text.ts'
+import { messagePreview } from '../../chat/attachment-rules.ts'
 import { formatListStamp } from '../../chat/chat-time.ts'
 import type { ListEntry } from '../../notifications/inbox-store.ts'
 import { displayName, session } from '../../session.ts'
@@ -19,7 +20,8 @@ export function ConversationListItem(props: { entry: ListEntry; active: boolean 
   const preview = () => {
     if (deleted()) return 'This message was deleted'
     if (last()?.unreadable) return "This message can't be read."
-    return cutCodePoints((last()?.body ?? '').replace(/\s+/g, ' '), PREVIEW_CHARS)
+    const m = last()
+    return m ? cutCodePoints(messagePreview(m), PREVIEW_CHARS) : ''
   }
   return (
     <li class="conv-row">

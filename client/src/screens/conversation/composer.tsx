@@ -1,11 +1,15 @@
 // Writing a message: Enter sends, Shift+Enter starts a new line, a counter appears near the
 // 4,000-character limit, and typing tells the peer (at most every two seconds). A reply shows
-// the quote it answers above the field; Escape or its × stops replying.
+// the quote it answers above the field; Escape or its × stops replying. Files join the message
+// from the attach button, by pasting, or dropped on the conversation (conversation-pane.tsx);
+// they show as chips uploading above the field, and a message of files alone needs no text.
 import { createEffect, createMemo, createSignal, createUniqueId, on, onCleanup, onMount, Show } from 'solid-js'
 import { MAX_BODY_CHARS } from '../../../../protocol/frames.ts'
 import { codePointLength } from '../../../../protocol/text.ts'
 import type { ChatSession } from '../../chat/chat-session.ts'
 import { quoteOf } from '../../chat/message-changes.ts'
+import { AttachmentChips } from './attachment-chips.tsx'
+import { AttachmentPicker } from './attachment-picker.tsx'
 import { ComposerQuote } from './reply-quote.tsx'
 
 /** The counter shows from here on. */
@@ -43,7 +47,14 @@ export function Composer(props: ComposerProps) {
 
   const length = () => codePointLength(text().trim())
   const over = () => length() > MAX_BODY_CHARS
-  const canSend = () => !props.disabled && length() > 0 && !over()
+  const files = () => state.drafts
+  // A file the server refused must be taken out first: the message would go without it.
+  const filesOk = () => !files().some((f) => f.status === 'failed')
+  const canSend = () => !props.disabled && (length() > 0 || files().length > 0) && !over() && filesOk()
+
+  function attach(chosen: File[]): void {
+    if (!props.disabled) props.chat.attach(chosen)
+  }
 
   function growToContent(): void {
     if (!area) return
@@ -89,9 +100,35 @@ export function Composer(props: ComposerProps) {
           />
         )}
       </Show>
+      <AttachmentChips
+        files={files()}
+        onRemove={(localId) => {
+          props.chat.removeFile(localId)
+          area?.focus()
+        }}
+      />
+      <Show when={state.attachProblem}>
+        {(problem) => (
+          <p class="composer-problem" role="alert">
+            <span>{problem()}</span>
+            <button
+              type="button"
+              class="composer-quote-cancel"
+              onClick={() => {
+                props.chat.store.setState('attachProblem', null)
+                area?.focus()
+              }}
+            >
+              <span aria-hidden="true">×</span>
+              <span class="visually-hidden">Dismiss</span>
+            </button>
+          </p>
+        )}
+      </Show>
       <label for={id} class="visually-hidden">
         Message {props.peerName}
       </label>
+      <AttachmentPicker disabled={props.disabled} onFiles={attach} />
       <textarea
         ref={area}
         id={id}
@@ -102,6 +139,14 @@ export function Composer(props: ComposerProps) {
         aria-describedby={length() >= COUNTER_FROM ? `${id}-count` : undefined}
         aria-invalid={over() ? 'true' : undefined}
         value={text()}
+        onPaste={(event) => {
+          // A copied photo (or file) joins the message; text with it is pasted as text instead.
+          const data = event.clipboardData
+          const pasted = [...(data?.files ?? [])]
+          if (pasted.length === 0 || (data?.getData('text/plain') ?? '') !== '') return
+          event.preventDefault()
+          attach(pasted)
+        }}
         onInput={(event) => {
           const value = event.currentTarget.value
           setText(value)

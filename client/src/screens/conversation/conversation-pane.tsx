@@ -1,6 +1,8 @@
 // An open conversation: header, connection state, the message log and the composer, wired
-// to the conversation's chat session for as long as it is on screen.
+// to the conversation's chat session for as long as it is on screen. Files dropped on it join
+// the next message; its photos open in one viewer.
 import { createMemo, createUniqueId, onCleanup, onMount, Show } from 'solid-js'
+import { isInlineImage } from '../../chat/attachment-rules.ts'
 import { acquireChat } from '../../chat/chat-session.ts'
 import { knownPeer } from '../../chat/peers.ts'
 import { openPeer, setOpenPeer } from '../../notifications/open-conversation.ts'
@@ -11,6 +13,8 @@ import { ActionStatus } from './action-status.tsx'
 import { Composer } from './composer.tsx'
 import { ConnectionStatus } from './connection-status.tsx'
 import { ConversationHeader } from './conversation-header.tsx'
+import { createFileDrop, DropOverlay, FOLDERS_REFUSED } from './file-drop.tsx'
+import { ImageViewerProvider } from './image-viewer.tsx'
 import { MessageLog } from './message-log.tsx'
 
 const WIDE = '(min-width: 900px)'
@@ -33,6 +37,22 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
   const readReceipts = () => state.readReceipts && session.user?.readReceipts !== false
   const queued = () => state.messages.reduce((n, m) => (m.seq === null && m.status !== 'failed' ? n + 1 : n), 0)
   const wide = window.matchMedia(WIDE).matches
+  // Every stored photo of the conversation, in the order of the log: the viewer moves through them.
+  const photos = createMemo(() =>
+    state.messages.flatMap((m) =>
+      m.seq !== null && !m.deletedAt && m.attachments ? m.attachments.filter((a) => isInlineImage(a.type)) : [],
+    ),
+  )
+  const drop = createFileDrop(
+    ({ files, folders }) => {
+      chat.attach(files)
+      if (folders > 0) {
+        const also = state.attachProblem
+        chat.store.setState('attachProblem', also ? `${FOLDERS_REFUSED} ${also}` : FOLDERS_REFUSED)
+      }
+    },
+    () => !state.fatal,
+  )
 
   setOpenPeer(props.peerId)
   chat.setOnScreen(true)
@@ -49,7 +69,7 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
   })
 
   return (
-    <section class="conversation" aria-labelledby={headingId}>
+    <section class="conversation" aria-labelledby={headingId} ref={drop.target}>
       <ConversationHeader
         name={name()}
         email={peer()?.email ?? null}
@@ -67,7 +87,9 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
       </Show>
       <ConnectionStatus socket={chat.socket} ready={state.ready} queued={queued()} />
       <Show when={!state.fatal}>
-        <MessageLog chat={chat} me={me} peerName={name()} peerFirstName={firstName()} readReceipts={readReceipts()} />
+        <ImageViewerProvider images={photos()}>
+          <MessageLog chat={chat} me={me} peerName={name()} peerFirstName={firstName()} readReceipts={readReceipts()} />
+        </ImageViewerProvider>
         <ActionStatus problem={state.actionProblem} onDismiss={() => chat.store.setState('actionProblem', null)} />
         <Composer
           chat={chat}
@@ -78,6 +100,7 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
           autofocus={props.focusOnOpen && wide}
         />
       </Show>
+      <DropOverlay active={drop.active()} peerName={name()} />
     </section>
   )
 }

@@ -7,6 +7,7 @@ import { formatClock, formatLongDateTime } from '../../chat/chat-time.ts'
 import type { ChatMessage } from '../../chat/conversation-store.ts'
 import type { DeliveryState } from '../../chat/delivery-state.ts'
 import type { ShownMessage } from '../../chat/message-changes.ts'
+import { AttachmentList } from './attachment-list.tsx'
 import { hasActions, type MenuView, MessageToolbar } from './message-actions.tsx'
 import { MessageEditor } from './message-editor.tsx'
 import { Reactions } from './reactions.tsx'
@@ -93,8 +94,12 @@ export function MessageRow(props: MessageRowProps) {
               )}
             </Show>
             <Show when={!props.shown.deletedAt} fallback={<p class="msg-body msg-deleted">This message was deleted</p>}>
+              <AttachmentList attachments={props.shown.attachments} files={m.files} />
               <Show when={!m.unreadable} fallback={<p class="msg-body msg-unreadable">This message can't be read.</p>}>
-                <p class="msg-body">{props.shown.body}</p>
+                {/* A message of files alone has no text to show. */}
+                <Show when={props.shown.body !== '' || !(props.shown.attachments?.length || m.files?.length)}>
+                  <p class="msg-body">{props.shown.body}</p>
+                </Show>
               </Show>
             </Show>
             <span class="msg-meta">
