@@ -31,6 +31,8 @@ export interface StoredMessage {
   deletedAt?: string
   /** The Fernet token as stored ('' once deleted); staff never see the plaintext. */
   ciphertext: string
+  /** Sizes only: staff never see a file's name or bytes. */
+  attachments?: { id: string; size: number }[]
 }
 
 export interface HourCount {

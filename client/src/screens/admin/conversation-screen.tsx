@@ -4,6 +4,7 @@ import { A, useLocation, useParams } from '@solidjs/router'
 import { createEffect, createSignal, For, on, Show } from 'solid-js'
 import { openStoredMessages, type StoredMessage } from '../../admin/admin-api.ts'
 import { ApiError } from '../../api.ts'
+import { formatBytes } from '../../chat/attachment-rules.ts'
 import { formatDateTime } from '../../format-time.ts'
 import { Button } from '../../ui/button.tsx'
 import { usePageTitle } from '../../ui/page-title.ts'
@@ -175,6 +176,14 @@ export function ConversationScreen() {
                       fallback={<p class="muted">Deleted: nothing of its text is stored.</p>}
                     >
                       <code class="ciphertext">{message.ciphertext}</code>
+                    </Show>
+                    <Show when={message.attachments?.length}>
+                      <p class="muted">
+                        {message.attachments!.length === 1
+                          ? '1 attachment'
+                          : `${message.attachments!.length} attachments`}
+                        , {formatBytes(message.attachments!.reduce((n, a) => n + a.size, 0))}, stored encrypted
+                      </p>
                     </Show>
                   </li>
                 )}
