@@ -220,3 +220,26 @@ describe('a message with several files', () => {
     wa.close()
   })
 })
+
+describe('taking back an upload', () => {
+  it('lets the uploader remove a file not sent yet, giving the space back; nobody else, and not once sent', async () => {
+    const [a, b] = await Promise.all([signUp(), signUp()])
+    const first = (await (await upload(a, b.id, { bytes: PNG, name: 'a.png', type: 'image/png' })).json()) as {
+      attachment: { id: string }
+    }
+    const second = (await (await upload(a, b.id, { bytes: PNG, name: 'b.png', type: 'image/png' })).json()) as {
+      attachment: { id: string }
+    }
+    const remove = (who: SignedUp, id: string) =>
+      SELF.fetch(`${ORIGIN}/api/attachments/${id}`, { method: 'DELETE', headers: { cookie: who.cookie } })
+    expect((await remove(b, first.attachment.id)).status).toBe(404)
+    expect((await remove(a, first.attachment.id)).status).toBe(204)
+    expect((await download(a, first.attachment.id)).status).toBe(404)
+    await expect.poll(() => inboxOf(env, a.id).storageUsed()).toBe(PNG.length)
+    const wa = await openChat(a.cookie, b.id)
+    wa.send({ type: 'send', clientId: 's', body: '', attachments: [second.attachment.id] })
+    await wa.next(isMessage(1))
+    expect((await remove(a, second.attachment.id)).status).toBe(404)
+    wa.close()
+  })
+})

@@ -110,6 +110,10 @@ const RULES: Record<string, Rule> = {
     ok: 200,
     request: async (w, cookie) => ({ path: `/api/attachments/${await ownUpload(w, cookie)}` }),
   },
+  'DELETE /api/attachments/:id': {
+    ok: 204,
+    request: async (w, cookie) => ({ path: `/api/attachments/${await ownUpload(w, cookie)}` }),
+  },
   'GET /api/attachments/:id/thumbnail': {
     ok: 200,
     request: async (w, cookie) => ({ path: `/api/attachments/${await ownUpload(w, cookie, true)}/thumbnail` }),

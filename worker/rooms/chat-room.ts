@@ -295,6 +295,15 @@ export class ChatRoom extends DurableObject<Env> {
     return { type: a.type, size: a.size, thumbnail: a.thumbnail === 1, name: a.name }
   }
 
+  /** The uploader takes back an upload not sent yet: bytes and quota go now. False if there is none. */
+  removeUpload(userId: string, id: string): boolean {
+    const a = this.attachments.get(id)
+    if (!a || a.seq !== null || a.uploader_id !== userId) return false
+    const removed = this.attachments.removeUnsent(id)
+    this.ctx.waitUntil(this.destroyFiles(removed))
+    return removed.length > 0
+  }
+
   /** A member switched read receipts (PATCH /api/me, through their inbox). */
   setReadReceipts(userId: string, on: boolean): void {
     if (!this.isMember(userId)) return

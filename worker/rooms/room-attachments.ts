@@ -83,6 +83,13 @@ export class RoomAttachments {
     return this.sql.exec<AttachmentRow>('delete from attachments where seq = ? returning *', seq).toArray()
   }
 
+  /** One upload not sent yet, removed; [] when it was sent meanwhile or is gone. */
+  removeUnsent(id: string): AttachmentRow[] {
+    return this.sql
+      .exec<AttachmentRow>('delete from attachments where id = ? and seq is null returning *', id)
+      .toArray()
+  }
+
   /** Uploads never sent that were made before `before` (ISO time), removed. */
   removeUnsentBefore(before: string): AttachmentRow[] {
     return this.sql

@@ -14,11 +14,16 @@ import { roomByForeignId } from '../rooms/room-key.ts'
 const gone = () => new Problem(404, 'attachment-not-found', 'There is no such file, or it was deleted.')
 const isInline = (type: string) => (INLINE_IMAGE_TYPES as readonly string[]).includes(type)
 
-async function serve(env: Env, userId: string, id: string, part: 'file' | 'thumbnail'): Promise<Response> {
+/** The room an attachment id names; anything else is the same 404 as a missing file. */
+function roomOf(env: Env, id: string) {
   const roomId = roomOfAttachment(id)
   const room = roomId ? roomByForeignId(env, roomId) : null
   if (!room) throw gone()
-  const meta = await room.attachmentFor(userId, id)
+  return room
+}
+
+async function serve(env: Env, userId: string, id: string, part: 'file' | 'thumbnail'): Promise<Response> {
+  const meta = await roomOf(env, id).attachmentFor(userId, id)
   if (!meta || (part === 'thumbnail' && !meta.thumbnail)) throw gone()
   const keys = await keyringOf(env)
   const blob = await getBlob(env, keys, blobKey(id, part))
@@ -42,3 +47,9 @@ export const attachments = new Hono<AppEnv>()
   .use(requireSession)
   .get('/:id', (c) => serve(c.env, c.var.user.id, c.req.param('id'), 'file'))
   .get('/:id/thumbnail', (c) => serve(c.env, c.var.user.id, c.req.param('id'), 'thumbnail'))
+  // The uploader takes back a file they have not sent (a draft removed from the composer).
+  .delete('/:id', async (c) => {
+    const id = c.req.param('id')
+    if (!(await roomOf(c.env, id).removeUpload(c.var.user.id, id))) throw gone()
+    return c.body(null, 204)
+  })

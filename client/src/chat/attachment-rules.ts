@@ -2,11 +2,7 @@
 // how a message without text is named in the chat list, a quote or a notification, and how
 // large a photo's box is in the log. Pure (no DOM), and imports only protocol/, so the
 // Worker's notification preview can use the same words.
-import {
-  type Attachment,
-  MAX_ATTACHMENTS_PER_MESSAGE,
-  MAX_PREVIEW_CHARS,
-} from '../../../protocol/api.ts'
+import { type Attachment, MAX_ATTACHMENTS_PER_MESSAGE, MAX_PREVIEW_CHARS } from '../../../protocol/api.ts'
 import { attachmentLabel, FILE_ICON, isInlineImage, PHOTO_ICON } from '../../../protocol/attachment-labels.ts'
 import { cutCodePoints } from '../../../protocol/text.ts'
 

@@ -5,6 +5,7 @@
 // message waits in the outbox its bytes are kept in IndexedDB, so a reload does not lose them.
 import { unwrap } from 'solid-js/store'
 import type { Attachment } from '../../../protocol/api.ts'
+import { api } from '../api.ts'
 import { admitFiles, isInlineImage } from './attachment-rules.ts'
 import { backoffDelay } from './backoff.ts'
 import type { ConversationStore, LocalFile } from './conversation-store.ts'
@@ -281,6 +282,9 @@ export function createConversationFiles(store: ConversationStore, peerId: string
     /** The × of a draft: its upload stops, and it is not sent. */
     remove(localId: string): void {
       if (owners.get(localId) !== null) return
+      // An upload that finished is taken back, so it does not count against the quota for a day.
+      const uploaded = unwrap(state.drafts).find((f) => f.localId === localId)?.attachment
+      if (uploaded) void api.delete(`/attachments/${uploaded.id}`).catch(() => {})
       forget(localId)
       setState('drafts', (list) => list.filter((f) => f.localId !== localId))
     },
