@@ -243,3 +243,27 @@ describe('taking back an upload', () => {
     wa.close()
   })
 })
+
+describe('every type a download is served as', () => {
+  it.each([
+    ['image/png', 'image/png', false],
+    ['image/jpeg', 'image/jpeg', false],
+    ['image/gif', 'image/gif', false],
+    ['image/webp', 'image/webp', false],
+    ['image/svg+xml', 'application/octet-stream', true],
+    ['application/pdf', 'application/octet-stream', true],
+    ['text/plain', 'application/octet-stream', true],
+    ['', 'application/octet-stream', true],
+  ])('stores %j and serves it as %s (a download: %s), bytes intact', async (type, served, attachment) => {
+    const [a, b] = await Promise.all([signUp(), signUp()])
+    const bytes = crypto.getRandomValues(new Uint8Array(3000))
+    const res = await upload(a, b.id, { bytes, name: 'sample', type })
+    expect(res.status).toBe(201)
+    const { attachment: stored } = (await res.json()) as { attachment: { id: string; type: string } }
+    expect(stored.type).toBe(type === '' ? 'application/octet-stream' : type)
+    const file = await download(a, stored.id)
+    expect(file.headers.get('content-type')).toBe(served)
+    expect(file.headers.get('content-disposition')?.startsWith('attachment;') ?? false).toBe(attachment)
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes)
+  })
+})
