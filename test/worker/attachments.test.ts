@@ -184,10 +184,10 @@ describe('uploads never sent', () => {
     const { stub } = roomFor(env, a.id, b.id)
     // The first upload was made a day and a minute ago.
     await runInDurableObject(stub, (room: ChatRoom) => {
-      const internals = room as unknown as { sql: SqlStorage; sweepAt: number | null }
+      const internals = room as unknown as { sql: SqlStorage; files: { sweepAt: number | null } }
       const old = new Date(Date.now() - UNSENT_UPLOAD_TTL_MS - 60_000).toISOString()
       internals.sql.exec('update attachments set created_at = ? where id = ?', old, attachment.id)
-      internals.sweepAt = Date.now() - 1
+      internals.files.sweepAt = Date.now() - 1
     })
     expect(await runDurableObjectAlarm(stub)).toBe(true)
     expect((await download(a, attachment.id)).status).toBe(404)
@@ -265,5 +265,41 @@ describe('every type a download is served as', () => {
     expect(file.headers.get('content-type')).toBe(served)
     expect(file.headers.get('content-disposition')?.startsWith('attachment;') ?? false).toBe(attachment)
     expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes)
+  })
+})
+
+describe('a file R2 would not delete', () => {
+  it('is written down and destroyed by the next alarm', async () => {
+    const [a, b] = await Promise.all([signUp(), signUp()])
+    const { attachment } = (await (
+      await upload(a, b.id, { bytes: PNG, name: 'stuck.png', type: 'image/png' })
+    ).json()) as {
+      attachment: { id: string }
+    }
+    const { stub } = roomFor(env, a.id, b.id)
+    interface Files {
+      env: Cloudflare.Env
+    }
+    const doomed = await runInDurableObject(stub, async (room: ChatRoom) => {
+      const internals = room as unknown as { sql: SqlStorage; files: Files; removeUpload: ChatRoom['removeUpload'] }
+      const real = internals.files.env
+      internals.files.env = {
+        ...real,
+        ATTACHMENTS: {
+          delete: async () => {
+            throw new Error('R2 is unavailable')
+          },
+        } as unknown as R2Bucket,
+      }
+      expect(internals.removeUpload(a.id, attachment.id)).toBe(true)
+      await new Promise((r) => setTimeout(r, 50))
+      internals.files.env = real
+      return internals.sql.exec<{ n: number }>('select count(*) as n from doomed_files').one().n
+    })
+    expect(doomed).toBe(1)
+    expect(await env.ATTACHMENTS.get(blobKey(attachment.id))).not.toBeNull()
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect(await env.ATTACHMENTS.get(blobKey(attachment.id))).toBeNull()
+    expect(await inboxOf(env, a.id).storageUsed()).toBe(0)
   })
 })

@@ -58,6 +58,13 @@ const MIGRATIONS: string[] = [
    create index attachments_unsent on attachments (created_at) where seq is null;`,
   // A message's attachments keep the order of its send frame's list.
   'alter table attachments add column position integer not null default 0;',
+  // Files whose rows are gone and whose bytes are being removed from R2 (retried by the alarm).
+  `create table doomed_files (
+     id text primary key,
+     uploader_id text not null,
+     size integer not null,
+     thumbnail integer not null
+   );`,
 ]
 
 export function migrate(sql: SqlStorage): void {

@@ -15,9 +15,7 @@ import {
   parseClientFrame,
   type ServerFrame,
 } from '../../protocol/frames.ts'
-import { blobKey } from '../attachments/attachment-id.ts'
-import { attachmentLimitsOf, UNSENT_UPLOAD_TTL_MS } from '../attachments/attachment-limits.ts'
-import { deleteBlobs } from '../attachments/blob-store.ts'
+import { attachmentLimitsOf } from '../attachments/attachment-limits.ts'
 import { encryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import { keyringOf } from '../crypto/keys.ts'
 import { openDb } from '../db/client.ts'
@@ -25,7 +23,6 @@ import { guardSql } from '../db/param-limit.ts'
 import { recordRoomActivity } from '../db/room-activity.ts'
 import type { Env } from '../env.ts'
 import { Problem } from '../http/problem.ts'
-import { inboxOf } from '../inbox/inbox-key.ts'
 import type { ConversationUpdate } from '../inbox/updates.ts'
 import { refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
@@ -43,21 +40,8 @@ import { Notices } from './notices.ts'
 import { Outbox } from './outbox.ts'
 import { PeerProfiles } from './peer-profiles.ts'
 import { type AttachmentRow, RoomAttachments } from './room-attachments.ts'
+import { type Downloadable, type NewUpload, RoomFiles } from './room-files.ts'
 import { type SocketAttachment as Attachment, attachmentOf, RoomSockets } from './room-sockets.ts'
-
-/** What the upload route stored in R2 and hands to the room. */
-export interface NewUpload {
-  id: string
-  uploaderId: string
-  /** In plaintext only in memory (the room's name cache); stored as `nameToken`. */
-  name: string
-  nameToken: string
-  type: string
-  size: number
-  width?: number
-  height?: number
-  thumbnail: boolean
-}
 
 export interface HistoryPage {
   messages: Message[]
@@ -104,8 +88,7 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly view: MessageView
   private readonly attachments: RoomAttachments
   private readonly maxAttachmentBytes: number
-  /** When the oldest unsent upload expires (ms), or null: the alarm also sweeps them. */
-  private sweepAt: number | null = null
+  private readonly files: RoomFiles
   private flushedSeq = 0
   private alarmAt: number | null = null
   // The outbox needs no table of its own: every change also sets the alarm in the same
@@ -128,6 +111,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.snapshots = new InboxSnapshots(ctx.id.toString(), this.log, this.state, this.attachments)
     this.notices = new Notices(this.sql)
     this.maxAttachmentBytes = attachmentLimitsOf(env).maxBytes
+    this.files = new RoomFiles(env, this.sql, this.attachments)
     this.view = new MessageView(this.log, this.attachments, this.bodies, () => this.keyring(), ctx.id.toString())
     this.profiles = new PeerProfiles(env)
     const limits = chatLimitsOf(env)
@@ -268,39 +252,20 @@ export class ChatRoom extends DurableObject<Env> {
   addUpload(members: [string, string], upload: NewUpload): void {
     this.ensureMembers(...members)
     if (!this.isMember(upload.uploaderId)) throw new Error('not a member of this conversation')
-    this.attachments.add({
-      id: upload.id,
-      uploader_id: upload.uploaderId,
-      name: upload.nameToken,
-      type: upload.type,
-      size: upload.size,
-      width: upload.width ?? null,
-      height: upload.height ?? null,
-      thumbnail: upload.thumbnail ? 1 : 0,
-      created_at: new Date().toISOString(),
-    })
+    this.files.add(upload)
     this.view.remember(upload.id, upload.name)
-    this.sweepAt ??= Date.now() + UNSENT_UPLOAD_TTL_MS
     this.armAlarm()
   }
 
-  /**
-   * The attachment if `userId` may download it: a member, and either it was sent or they
-   * uploaded it. Null otherwise, exactly as for an id that does not exist.
-   */
-  attachmentFor(userId: string, id: string): { type: string; size: number; thumbnail: boolean; name: string } | null {
-    if (!this.isMember(userId)) return null
-    const a = this.attachments.get(id)
-    if (!a || (a.seq === null && a.uploader_id !== userId)) return null
-    return { type: a.type, size: a.size, thumbnail: a.thumbnail === 1, name: a.name }
+  /** What `userId` may download, or null, exactly as for an id that does not exist. */
+  attachmentFor(userId: string, id: string): Downloadable | null {
+    return this.isMember(userId) ? this.files.downloadable(userId, id) : null
   }
 
   /** The uploader takes back an upload not sent yet: bytes and quota go now. False if there is none. */
   removeUpload(userId: string, id: string): boolean {
-    const a = this.attachments.get(id)
-    if (!a || a.seq !== null || a.uploader_id !== userId) return false
-    const removed = this.attachments.removeUnsent(id)
-    this.ctx.waitUntil(this.destroyFiles(removed))
+    const removed = this.files.takeBack(userId, id)
+    if (removed.length > 0) this.ctx.waitUntil(this.destroyFiles(removed))
     return removed.length > 0
   }
 
@@ -377,35 +342,31 @@ export class ChatRoom extends DurableObject<Env> {
     this.armAlarm()
   }
 
-  /** Uploads never sent within UNSENT_UPLOAD_TTL_MS are removed, bytes and quota too. */
+  /** Uploads never sent within UNSENT_UPLOAD_TTL_MS are removed, and files left to destroy retried. */
   private async sweepUploads(): Promise<void> {
-    if (this.sweepAt === null || this.sweepAt > Date.now()) return
-    const expired = this.attachments.removeUnsentBefore(new Date(Date.now() - UNSENT_UPLOAD_TTL_MS).toISOString())
-    this.sweepAt = this.nextSweep()
-    await this.destroyFiles(expired)
+    await this.files.destroy(this.files.expired())
   }
 
-  private nextSweep(): number | null {
-    const oldest = this.attachments.oldestUnsent()
-    return oldest ? Date.parse(oldest) + UNSENT_UPLOAD_TTL_MS : null
-  }
-
-  /** Removes the bytes of attachments whose rows are gone and gives their uploaders the space back. */
+  /** A failure leaves the files to the alarm, which retries them. */
   private async destroyFiles(rows: readonly AttachmentRow[]): Promise<void> {
-    if (rows.length === 0) return
-    await deleteBlobs(
-      this.env,
-      rows.flatMap((a) => (a.thumbnail ? [blobKey(a.id), blobKey(a.id, 'thumbnail')] : [blobKey(a.id)])),
-    )
-    const freed = new Map<string, number>()
-    for (const a of rows) freed.set(a.uploader_id, (freed.get(a.uploader_id) ?? 0) + a.size)
-    await Promise.all([...freed].map(([userId, bytes]) => inboxOf(this.env, userId).releaseStorage(bytes)))
+    try {
+      await this.files.destroy(rows)
+    } catch (err) {
+      console.error('chat room: files could not be destroyed yet; the alarm retries', err)
+      this.armAlarm(60_000)
+    }
   }
 
   /** The last socket closed: catch up now, and drop the alarm if nothing is left for it. */
   private async settle(): Promise<void> {
     await this.catchUp()
-    if (this.outbox.settled && this.log.lastSeq <= this.flushedSeq && this.sweepAt === null && this.alarmAt !== null) {
+    if (
+      this.outbox.settled &&
+      this.log.lastSeq <= this.flushedSeq &&
+      this.files.sweepAt === null &&
+      !this.files.pending() &&
+      this.alarmAt !== null
+    ) {
       await this.ctx.storage.deleteAlarm()
       this.alarmAt = null
     }
@@ -646,11 +607,14 @@ export class ChatRoom extends DurableObject<Env> {
    * alarm fires only about every 30 s.
    */
   private armAlarm(delayMs?: number): void {
-    const owed = !(this.outbox.settled && this.log.lastSeq <= this.flushedSeq)
-    if (!owed && this.sweepAt === null) return
+    const owed = !(this.outbox.settled && this.log.lastSeq <= this.flushedSeq) || delayMs !== undefined
+    if (!owed && this.files.sweepAt === null) return
     // A new conversation is listed for staff within seconds; later counters wait longer.
     const flushMs = this.flushedSeq === 0 ? FIRST_FLUSH_MS : ACTIVITY_FLUSH_MS * (1 + Math.random() / 5)
-    const at = Math.min(owed ? Date.now() + (delayMs ?? flushMs) : Number.POSITIVE_INFINITY, this.sweepAt ?? Infinity)
+    const at = Math.min(
+      owed ? Date.now() + (delayMs ?? flushMs) : Number.POSITIVE_INFINITY,
+      this.files.sweepAt ?? Infinity,
+    )
     // The cached time saves a storage write per change while an alarm is pending. Called
     // right after a change's statements, the alarm commits with them: a room that stops
     // before delivering is woken to finish.
@@ -669,7 +633,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.flushedSeq = Number(get('flushed_seq') ?? 0)
     this.log.load()
     this.state.load()
-    this.sweepAt = this.nextSweep()
+    this.files.load()
     // Whether the inboxes heard the latest state is not stored; the alarm that a change
     // commits with tells them again if the room stopped before delivering (see alarm()).
     if (this.log.lastSeq > 0) this.outbox.wokeWithHistory()
