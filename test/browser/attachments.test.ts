@@ -22,6 +22,7 @@ import {
   signUpNamed,
   uniqueWord,
 } from './helpers/chat.ts'
+import { devFernetKeys } from './helpers/dev-keys.ts'
 
 const baseUrl = inject('baseUrl')
 const persistTo = inject('persistTo')
@@ -283,17 +284,6 @@ function* filesUnder(dir: string): Generator<string> {
     if (entry.isDirectory()) yield* filesUnder(path)
     else if (entry.isFile()) yield path
   }
-}
-
-/** FERNET_KEYS as `wrangler dev` read it from .dev.vars. */
-function devFernetKeys(): string {
-  const text = readFileSync(join(ROOT, '.dev.vars'), 'utf8')
-  const line = text.split('\n').find((l) => /^\s*FERNET_KEYS\s*=/.test(l))
-  if (!line) throw new Error('.dev.vars has no FERNET_KEYS')
-  return line
-    .slice(line.indexOf('=') + 1)
-    .trim()
-    .replace(/^(['"])(.*)\1$/, '$2')
 }
 
 // Each token decrypted with pyca's MultiFernet: the sha256 and length of what it holds, or null.
