@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { ROOT } from '../scripts/lib/dev-server.ts'
 import type { TargetName } from './load/targets.ts'
 
-export type Mode = 'full' | 'idle' | 'restart' | 'chaos' | 'ci'
+export type Mode = 'full' | 'idle' | 'restart' | 'chaos' | 'ci' | 'changes'
 
 export interface BenchOptions {
   mode: Mode
@@ -20,9 +20,15 @@ export interface BenchOptions {
   /** The light-load latency runs (1 message/s per member): their loads (none skips them) and length. */
   light: { pairs: number[]; seconds: number }
   idle: { users: number; seconds: number; wakeSample: number }
+  /** The cost of changes (a mode, and the last part of the full run): pairs and operations per member; null skips it. */
+  changes: { pairs: number; operations: number } | null
   killAfterMs: number
   dropsPerSecond: number
   hashSamples: number
+  /** Serve this git revision's Parley instead of the working tree (null: the working tree). */
+  source: string | null
+  /** A patch (`diff -u`, paths a/… b/…) applied to the served copy only: a candidate change measured. */
+  patch: string | null
   /** Parley's port; the relay DO takes +1, the Node relay +2. */
   port: number
   stateDir: string
@@ -36,6 +42,11 @@ export const USAGE = `npm run bench -- [flags]
   --restart               kill and restart Parley mid-run; check resume and read state
   --chaos                 drop client sockets at random mid-run; same checks
   --ci                    short correctness-only run (20 pairs x 50 messages, one restart, chaos)
+  --changes               cost of changes: P pairs (default 10) send N messages each (--messages,
+                          default 200), edit each once, react to each of the peer's; server CPU
+                          per send/edit/reaction, throughput, and (on the storage probe) the
+                          statements and rows each one writes. Also the last part of a full run
+  --no-changes            full run: leave the changes measurement out
   --pairs 10,100,500      loads (concurrent pairs); one value for --restart/--chaos
   --messages M            messages per user (default: about 20,000 messages per load)
   --window W              unacknowledged messages in flight per user (default 8)
@@ -50,7 +61,9 @@ export const USAGE = `npm run bench -- [flags]
   --kill-after-ms T       restart: when to kill Parley (default 3000)
   --drops-per-second D    chaos: client socket drops per second (default 10)
   --hash-samples N        failed logins timed for the argon2id estimate (default 20)
-  --port P                Parley's port (default 8790; references on P+1, P+2)`
+  --port P                Parley's port (default 8790; references on P+1, P+2)
+  --source REV            serve Parley as committed at REV (e.g. HEAD) instead of the working tree
+  --patch FILE            apply this patch (patch -p1) to the served copy only, to measure a candidate change`
 
 const list = (s: string) =>
   s
@@ -74,6 +87,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       restart: { type: 'boolean' },
       chaos: { type: 'boolean' },
       ci: { type: 'boolean' },
+      changes: { type: 'boolean' },
+      'no-changes': { type: 'boolean' },
       pairs: { type: 'string' },
       messages: { type: 'string' },
       window: { type: 'string' },
@@ -88,6 +103,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       'drops-per-second': { type: 'string' },
       'hash-samples': { type: 'string' },
       port: { type: 'string' },
+      source: { type: 'string' },
+      patch: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -95,16 +112,30 @@ export function parseOptions(argv: string[]): BenchOptions {
     console.log(USAGE)
     process.exit(0)
   }
-  const chosen = [values.idle !== undefined, values.restart, values.chaos, values.ci].filter(Boolean).length
-  if (chosen > 1) throw new Error('choose one of --idle, --restart, --chaos, --ci')
+  const chosen = [values.idle !== undefined, values.restart, values.chaos, values.ci, values.changes].filter(
+    Boolean,
+  ).length
+  if (chosen > 1) throw new Error('choose one of --idle, --restart, --chaos, --ci, --changes')
   const mode: Mode =
-    values.idle !== undefined ? 'idle' : values.restart ? 'restart' : values.chaos ? 'chaos' : values.ci ? 'ci' : 'full'
+    values.idle !== undefined
+      ? 'idle'
+      : values.restart
+        ? 'restart'
+        : values.chaos
+          ? 'chaos'
+          : values.ci
+            ? 'ci'
+            : values.changes
+              ? 'changes'
+              : 'full'
   const faultMode = mode === 'restart' || mode === 'chaos' || mode === 'ci'
   const pairs = values.pairs
     ? list(values.pairs).map((p) => positive('pairs', p, 1))
     : faultMode
       ? [20]
-      : [10, 100, 500]
+      : mode === 'changes'
+        ? [10]
+        : [10, 100, 500]
   const targets = (values.targets ? list(values.targets) : ['parley', 'relay-do', 'node-relay']) as TargetName[]
   for (const t of targets) {
     if (!['parley', 'relay-do', 'relay-do-sql', 'node-relay'].includes(t)) throw new Error(`unknown target ${t}`)
@@ -127,10 +158,21 @@ export function parseOptions(argv: string[]): BenchOptions {
       seconds: positive('idle-seconds', values['idle-seconds'], 15),
       wakeSample: positive('wake-sample', values['wake-sample'], 20),
     },
+    changes:
+      mode === 'changes'
+        ? {
+            pairs: Math.max(1, Math.floor(pairs[0] ?? 10)),
+            operations: Math.max(1, Math.floor(positive('messages', values.messages, 200))),
+          }
+        : mode === 'full' && !values['no-changes']
+          ? { pairs: 10, operations: 200 }
+          : null,
     killAfterMs: positive('kill-after-ms', values['kill-after-ms'], mode === 'ci' ? 1500 : 3000),
     dropsPerSecond: positive('drops-per-second', values['drops-per-second'], 10),
     hashSamples: positive('hash-samples', values['hash-samples'], 20),
     port: positive('port', values.port, 8790),
+    source: values.source ?? null,
+    patch: values.patch ?? null,
     stateDir,
     outDir: join(ROOT, 'bench/results'),
   }

@@ -6,6 +6,7 @@ import { ensureUsers } from './load/accounts.ts'
 import { isCorrect } from './load/generator.ts'
 import { NetCounters } from './load/stats.ts'
 import { parleyTarget, relayTarget, type Target, type TargetName } from './load/targets.ts'
+import { type ChangeCostRun, runChangeCost } from './modes/change-cost.ts'
 import { type FaultRun, runFault } from './modes/faults.ts'
 import { measureHashTime } from './modes/hash-time.ts'
 import { runIdle } from './modes/idle.ts'
@@ -25,6 +26,7 @@ const WATCHDOG_MS: Record<BenchOptions['mode'], number> = {
   restart: 15 * 60_000,
   chaos: 15 * 60_000,
   ci: 8 * 60_000,
+  changes: 20 * 60_000,
 }
 
 const started = performance.now()
@@ -54,7 +56,7 @@ async function main(): Promise<number> {
   log(machineLine(machine))
   const persist = join(opts.stateDir, 'parley')
   const logs = join(opts.stateDir, 'logs')
-  const snapshot = ParleyServer.prepare(persist, opts.stateDir)
+  const snapshot = ParleyServer.prepare(persist, opts.stateDir, opts.source, opts.patch)
   log(
     `serving a copy of Parley at ${snapshot.commit}` +
       (snapshot.uncommitted.length > 0 ? ` + uncommitted: ${snapshot.uncommitted.join(', ')}` : ' (clean)'),
@@ -87,6 +89,10 @@ async function main(): Promise<number> {
     )
     const correct = idle.closedWhileIdle === 0 && idle.net.http5xx === 0 && idle.firstMessageMs.count > 0
     result = { ...base, mode: 'idle', idle, correct, finishedAt: '', serverLog: parley.findings }
+  } else if (opts.mode === 'changes') {
+    const changes = await changeCost(opts, parley, counters)
+    const correct = changes.correct && counters.http5xx === 0 && parley.findings.http5xx === 0
+    result = { ...base, mode: 'changes', changes, correct, finishedAt: '', serverLog: parley.findings }
   } else {
     const runs = await faultRuns(opts, parley, counters)
     const correct =
@@ -187,8 +193,37 @@ async function fullRun(
       }
     }
   }
+  // Last: its storage pass serves Parley from the counting entry for a while.
+  let changes: ChangeCostRun | null = null
+  if (opts.changes && opts.targets.includes('parley')) {
+    try {
+      await waitQuiet([parley.pgid, refs['relay-do']?.pgid, refs['node-relay']?.pgid])
+      changes = await changeCost(opts, parley, counters)
+      if (!changes.correct) failures.push('changes: a phase did not complete')
+    } catch (err) {
+      failures.push(`changes: ${(err as Error).message}`)
+      log(`FAILED ${failures.at(-1)}`)
+    }
+  }
   const correct = failures.length === 0 && runs.every((r) => isCorrect(r.phase.correctness) && r.warmupCorrect)
-  return { mode: 'full', hashTime, runs, failures, correct, finishedAt: '' }
+  return { mode: 'full', hashTime, runs, failures, changes, correct, finishedAt: '' }
+}
+
+async function changeCost(opts: BenchOptions, parley: ParleyServer, counters: NetCounters): Promise<ChangeCostRun> {
+  const spec = opts.changes ?? { pairs: 10, operations: 200 }
+  const users = await ensureUsers(parley.url, 2 * spec.pairs, accountsPath(opts), counters, log)
+  return runChangeCost(
+    parleyTarget(parley.url, users),
+    parley,
+    {
+      pairs: spec.pairs,
+      operations: spec.operations,
+      window: opts.window,
+      bodyBytes: opts.bodyBytes,
+      tag: `${Date.now().toString(36)}c`,
+    },
+    log,
+  )
 }
 
 async function faultRuns(opts: BenchOptions, parley: ParleyServer, counters: NetCounters): Promise<FaultRun[]> {

@@ -1,14 +1,19 @@
 // One live WebSocket of a bench user (a chat or a notifications socket): connects with
 // the session cookie and no Origin (a non-browser client, CONTRACT.md), reconnects with
-// exponential backoff and jitter, and resumes a chat with `?after=<last seq seen>`.
+// exponential backoff and jitter, and resumes a chat with `?after=<last seq seen>` (and,
+// when the policy says so, `&since=<highest rev seen>`, so missed edits, deletions and
+// reactions come back as `update` frames).
 import WebSocket from 'ws'
 import type { Message } from '../../protocol/api.ts'
 import type { ServerFrame } from '../../protocol/frames.ts'
 import type { NetCounters } from './stats.ts'
 
 export interface Endpoint {
-  /** Where to connect; `after` is the last seq seen, null on a first connect or without resume. */
-  url(after: number | null): string
+  /**
+   * Where to connect; `after` is the last seq seen, null on a first connect or without
+   * resume; `since` the highest rev seen, null unless the policy resumes changes too.
+   */
+  url(after: number | null, since?: number | null): string
   headers?: Record<string, string>
 }
 
@@ -16,6 +21,8 @@ export interface ReconnectPolicy {
   enabled: boolean
   /** Reconnect with `?after=` so missed messages are replayed. */
   resume: boolean
+  /** Also reconnect with `&since=<highest rev seen>`, so missed changes are replayed as `update` frames. */
+  since?: boolean
   baseMs: number
   capMs: number
   /** Consecutive failed attempts before the socket gives up for good. */
@@ -33,7 +40,12 @@ export interface SocketSink {
   frame(frame: { type: string; [k: string]: unknown }): void
 }
 
+/** Sees every `message` and `update` frame of a socket, whichever sink a phase has set. */
+export type StateObserver = (message: Message, kind: 'message' | 'update') => void
+
 const IGNORE: SocketSink = { ready() {}, message() {}, frame() {} }
+/** Not the exact bytes the runtime answers by itself, so the room answers it, after the replay it wrote at accept. */
+const REPLAY_PING = '{"type":"ping","after":"replay"}'
 const HANDSHAKE_TIMEOUT_MS = 15_000
 const UNEXPECTED_STATUS = /Unexpected server response: (\d{3})/
 
@@ -41,6 +53,36 @@ export class LiveSocket {
   sink: SocketSink = IGNORE
   /** Highest message seq seen on this socket lineage; -1 before the first `ready`. */
   lastSeq = -1
+  /**
+   * Highest rev seen (`message` and `update` frames; the first `ready.lastRev`), a replay's
+   * only once it is all in: the `since` of the next resume. -1 before the first `ready`.
+   */
+  lastRev = -1
+  /** Reconnects whose `ready.lastRev` was below a rev this socket had already seen. */
+  revRewinds = 0
+  /**
+   * Live frames (not part of a replay) bringing a state newer than the one held for their
+   * message, with a rev below one already received on the same connection: at each, a
+   * connection ending just before would make `since=<highest rev seen>` skip that change. A
+   * resumed connection's replay ends at the pong to a ping sent on `ready`. (A retried send's
+   * echo repeats a state already held: not counted.)
+   */
+  revInversions = 0
+  /** Per seq, the highest rev this member received: whether a frame brings news. */
+  private readonly revBySeq = new Map<number, number>()
+  private connectionRev = -1
+  private replaying = false
+  /** The highest rev of the replay under way: `lastRev` takes it only once the replay is all in. */
+  private replayRev = -1
+  /**
+   * Each resumed connect's cursors (`after`, `since`) and the revs the connection before it
+   * received last, for the fault runs' reports; the last 500.
+   */
+  readonly resumes: { after: number; since: number | null; lastRevs: number[] }[] = []
+  /** The revs of the last frames the current connection received, oldest first. */
+  private recentRevs: number[] = []
+  /** Set by a member that keeps its own view of the conversation (fault runs). */
+  observer: StateObserver | null = null
   isReady = false
   /** The latest `ready` frame (chat sockets). */
   lastReady: ReadyFrame | null = null
@@ -115,7 +157,12 @@ export class LiveSocket {
   private connect(): void {
     if (this.finished) return
     const resuming = this.policy.resume && this.lastSeq >= 0
-    const url = this.endpoint.url(resuming ? this.lastSeq : null)
+    const since = resuming && this.policy.since && this.lastRev >= 0 ? this.lastRev : null
+    const url = this.endpoint.url(resuming ? this.lastSeq : null, since)
+    if (resuming) {
+      this.resumes.push({ after: this.lastSeq, since, lastRevs: this.recentRevs })
+      if (this.resumes.length > 500) this.resumes.shift()
+    }
     // perMessageDeflate off: workerd does not negotiate it and it would cost generator CPU.
     const ws = new WebSocket(url, {
       headers: this.endpoint.headers,
@@ -123,6 +170,10 @@ export class LiveSocket {
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     })
     this.ws = ws
+    this.connectionRev = -1
+    this.replaying = false
+    this.replayRev = -1
+    this.recentRevs = []
     this.counters.connects++
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (this.ws !== ws || isBinary) return
@@ -156,7 +207,16 @@ export class LiveSocket {
     if (frame.type === 'message') {
       const message = (frame as unknown as { message: Message }).message
       if (message.seq > this.lastSeq) this.lastSeq = message.seq
+      this.noteRev(message.seq, message.rev)
+      this.observer?.(message, 'message')
       this.sink.message(message)
+      return
+    }
+    if (frame.type === 'update') {
+      const message = (frame as unknown as { message: Message }).message
+      this.noteRev(message.seq, message.rev)
+      this.observer?.(message, 'update')
+      this.sink.frame(frame)
       return
     }
     if (frame.type === this.firstFrame && !this.isReady) {
@@ -166,6 +226,14 @@ export class LiveSocket {
         const ready = frame as unknown as ReadyFrame
         this.lastReady = ready
         if (this.lastSeq < 0) this.lastSeq = ready.lastSeq
+        // The references send no lastRev.
+        const lastRev = typeof ready.lastRev === 'number' ? ready.lastRev : 0
+        if (this.lastRev < 0) this.lastRev = lastRev
+        else if (lastRev < this.lastRev) this.revRewinds++
+        if (resumed && this.policy.since && this.ws) {
+          this.replaying = true
+          this.ws.send(REPLAY_PING)
+        }
         this.sink.ready(ready, resumed)
       } else this.sink.frame(frame)
       if (this.opened) {
@@ -174,8 +242,37 @@ export class LiveSocket {
       }
       return
     }
+    // The room answers pings in order: the first pong after a resumed `ready` is ours.
+    if (frame.type === 'pong' && this.replaying) {
+      this.replaying = false
+      if (this.replayRev > this.lastRev) this.lastRev = this.replayRev
+      return
+    }
     if (frame.type === 'error') this.counters.countErrorFrame(String(frame.code))
     this.sink.frame(frame)
+  }
+
+  /**
+   * A replay sends its updates in seq order, not rev order (CONTRACT.md), so its revs count
+   * toward `since` only once it is complete; a connection lost halfway resumes from before it.
+   * Live frames move `since` at once: the highest rev seen.
+   */
+  private noteRev(seq: number, rev: number): void {
+    // Load runs neither resume changes nor report on them: the hot path stays lean.
+    if (!this.policy.since) {
+      if (rev > this.lastRev) this.lastRev = rev
+      return
+    }
+    this.recentRevs.push(rev)
+    if (this.recentRevs.length > 6) this.recentRevs.shift()
+    const news = rev > (this.revBySeq.get(seq) ?? -1)
+    if (news) this.revBySeq.set(seq, rev)
+    if (rev > this.connectionRev) {
+      this.connectionRev = rev
+    } else if (news && !this.replaying && rev < this.connectionRev) this.revInversions++
+    if (this.replaying) {
+      if (rev > this.replayRev) this.replayRev = rev
+    } else if (rev > this.lastRev) this.lastRev = rev
   }
 
   private retry(): void {

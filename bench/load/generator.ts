@@ -27,12 +27,35 @@ export interface PhaseOptions {
   readEvery?: number
   /** Called on every tick with the time since the first send: faults hook in here. */
   onTick?: (elapsedMs: number, phase: PhaseProgress) => void
+  /** More work riding on the same frames: fault runs change messages (changes.ts), the cost run records seqs. */
+  hooks?: PhaseHooks
 }
 
 export interface PhaseProgress {
   acked: number
   delivered: number
   total: number
+  /** Work the hooks still wait for (changes not yet acknowledged). */
+  pending: number
+}
+
+/** What a phase tells its hooks; every call carries `performance.now()`. */
+export interface PhaseHooks {
+  /** The member's own message `k` of this phase was acknowledged (its first echo) as `m`; first sent at `sentAt`. */
+  ownAck?(member: Member, k: number, m: Message, now: number, sentAt: number): void
+  /** The member received its peer's message `k` for the first time, as `m`. */
+  delivered?(member: Member, k: number, m: Message, now: number): void
+  /** Every `message` frame on the member's socket, before the phase looks at it. */
+  message?(member: Member, m: Message, now: number): void
+  /** Every other frame after `ready` (`update`, `error`, `read`, …). */
+  frame?(member: Member, f: { type: string; [k: string]: unknown }, now: number): void
+  /** A (re)connected socket's `ready`, after the phase resent its unacknowledged messages. */
+  ready?(member: Member, frame: ReadyFrame, now: number): void
+  tick?(now: number): void
+  /** Work still awaited: the phase is not complete while this is above 0. */
+  outstanding?(): number
+  /** Grows with each acknowledgement the hooks see, so a phase busy with them is not stalled. */
+  progress?(): number
 }
 
 export interface Correctness {
@@ -56,6 +79,10 @@ export interface Correctness {
   readRegressions: number
   /** Reconnects whose `ready.lastSeq` was below a seq the member had already seen: acknowledged messages lost. */
   rewinds: number
+  /** Reconnects whose `ready.lastRev` was below a rev the member had already seen: acknowledged changes lost. */
+  revRewinds: number
+  /** Live frames bringing news with a rev below one already received on the same connection (LiveSocket.revInversions). */
+  revInversions: number
   /** Senders with any problem above, at most 20 listed. */
   senders: SenderIssue[]
 }
@@ -114,6 +141,8 @@ interface Outgoing {
   extraSeqs: number
   readRegressions: number
   rewinds: number
+  revRewindsAtStart: number
+  revInversionsAtStart: number
   sinceRead: number
 }
 
@@ -157,8 +186,11 @@ export async function runPhase(session: Session, opts: PhaseOptions): Promise<Ph
     extraSeqs: 0,
     readRegressions: 0,
     rewinds: 0,
+    revRewindsAtStart: member.chat.revRewinds,
+    revInversionsAtStart: member.chat.revInversions,
     sinceRead: 0,
   }))
+  const hooks = opts.hooks ?? {}
 
   // The frame is written by hand: its parts are plain ASCII, and this is the hot path.
   const sendOne = (o: Outgoing, k: number, now: number) => {
@@ -186,10 +218,12 @@ export async function runPhase(session: Session, opts: PhaseOptions): Promise<Ph
     const now = performance.now()
     for (let k = o.ackFloor; k < o.next; k++) if (o.acked[k] === 0) sendOne(o, k, now)
     pump(o, now)
+    hooks.ready?.(o.member, ready, now)
   }
 
   const onMessage = (o: Outgoing, m: Message) => {
     const now = performance.now()
+    hooks.message?.(o.member, m, now)
     const rel = m.seq - o.base
     if (rel > 2 * M) o.extraSeqs = Math.max(o.extraSeqs, rel - 2 * M)
     else if (rel > 0) {
@@ -207,6 +241,7 @@ export async function runPhase(session: Session, opts: PhaseOptions): Promise<Ph
       o.inflight--
       while (o.ackFloor < o.next && o.acked[o.ackFloor] === 1) o.ackFloor++
       pump(o, now)
+      hooks.ownAck?.(o.member, k, m, now, o.sendTimes[k]!)
       return
     }
     const from = out[o.member.index ^ 1]!
@@ -224,10 +259,14 @@ export async function runPhase(session: Session, opts: PhaseOptions): Promise<Ph
     latency.add(now - from.sendTimes[k]!)
     if (m.seq < from.lastSeqSeen) from.reorderedBySeq++
     else from.lastSeqSeen = m.seq
-    const body = Number.parseInt(m.body, 10)
-    if (body !== k) from.bodyMismatch++
-    if (body < from.maxBodySeen) from.reorderedByBody++
-    else from.maxBodySeen = body
+    // A message first seen in a replay may be edited ("<k> edited") or deleted (no body).
+    if (!m.deletedAt) {
+      const body = Number.parseInt(m.body, 10)
+      if (body !== k) from.bodyMismatch++
+      if (body < from.maxBodySeen) from.reorderedByBody++
+      else from.maxBodySeen = body
+    }
+    hooks.delivered?.(o.member, k, m, now)
     if (opts.readEvery && ++o.sinceRead >= opts.readEvery) {
       o.sinceRead = 0
       o.member.chat.send(`{"type":"read","upTo":${o.member.chat.lastSeq}}`)
@@ -235,6 +274,7 @@ export async function runPhase(session: Session, opts: PhaseOptions): Promise<Ph
   }
 
   const onFrame = (o: Outgoing, f: { type: string; [k: string]: unknown }) => {
+    hooks.frame?.(o.member, f, performance.now())
     if (f.type === 'read' && f.userId === o.member.id && typeof f.upTo === 'number' && f.upTo > o.member.readAcked) {
       o.member.readAcked = f.upTo
     }
@@ -259,14 +299,17 @@ export async function runPhase(session: Session, opts: PhaseOptions): Promise<Ph
       () => {
         const now = performance.now()
         if (interval > 0) for (const o of out) pump(o, now)
-        opts.onTick?.(now - start, { acked: ackedTotal, delivered: deliveredTotal, total })
+        hooks.tick?.(now)
+        const pending = hooks.outstanding?.() ?? 0
+        opts.onTick?.(now - start, { acked: ackedTotal, delivered: deliveredTotal, total, pending })
         const end = (why: PhaseResult['endedBy']) => {
           clearInterval(timer)
           resolve(why)
         }
-        if (ackedTotal === total && deliveredTotal === total) return end('complete')
-        if (ackedTotal + deliveredTotal !== progressMark) {
-          progressMark = ackedTotal + deliveredTotal
+        if (ackedTotal === total && deliveredTotal === total && pending === 0) return end('complete')
+        const mark = ackedTotal + deliveredTotal + (hooks.progress?.() ?? 0)
+        if (mark !== progressMark) {
+          progressMark = mark
           lastProgress = now
         }
         if (ackedTotal === total && drainSince === 0) drainSince = now
@@ -311,6 +354,8 @@ function correctnessOf(out: Outgoing[], M: number): Correctness {
     extraSeqs: 0,
     readRegressions: 0,
     rewinds: 0,
+    revRewinds: 0,
+    revInversions: 0,
     senders: [],
   }
   for (const o of out) {
@@ -325,6 +370,8 @@ function correctnessOf(out: Outgoing[], M: number): Correctness {
     c.extraSeqs += o.extraSeqs
     c.readRegressions += o.readRegressions
     c.rewinds += o.rewinds
+    c.revRewinds += o.member.chat.revRewinds - o.revRewindsAtStart
+    c.revInversions += o.member.chat.revInversions - o.revInversionsAtStart
     for (let i = 0; i < o.maxRel; i++) if (o.seen[i] === 0) c.gaps++
     const bad = lost + unacked + o.duplicated + o.reorderedBySeq + o.reorderedByBody
     if (bad > 0 && c.senders.length < 20) {
@@ -353,6 +400,7 @@ export function isCorrect(c: Correctness): boolean {
     c.gaps === 0 &&
     c.extraSeqs === 0 &&
     c.readRegressions === 0 &&
-    c.rewinds === 0
+    c.rewinds === 0 &&
+    (c.revRewinds ?? 0) === 0
   )
 }

@@ -3,7 +3,8 @@
 import { LiveSocket, type ReconnectPolicy } from './client.ts'
 import { inPool } from './http.ts'
 import type { NetCounters } from './stats.ts'
-import type { Target } from './targets.ts'
+import type { HistoryEndpoint, Target } from './targets.ts'
+import { MemberView } from './views.ts'
 
 export interface Member {
   /** 2 × pair + side. */
@@ -16,6 +17,12 @@ export interface Member {
   notifications: LiveSocket | null
   /** The highest read of this member the server echoed back (fault runs send reads). */
   readAcked: number
+  /** Parley: this member's history route. */
+  history: HistoryEndpoint | null
+  /** With `views`: the conversation as this member's socket showed it, over the whole session. */
+  view: MemberView | null
+  /** Seq this member's first `ready` reported: the view holds only what came after. */
+  openedAt: number
 }
 
 export interface Session {
@@ -31,6 +38,8 @@ export interface SessionOptions {
   withNotifications?: boolean
   /** Upgrades in flight at once while connecting. */
   concurrency?: number
+  /** Each member keeps its own view of the conversation from its socket's frames. */
+  views?: boolean
 }
 
 export async function openSession(target: Target, counters: NetCounters, opts: SessionOptions): Promise<Session> {
@@ -48,7 +57,13 @@ export async function openSession(target: Target, counters: NetCounters, opts: S
         chat: new LiveSocket(ends.chat[side], opts.policy, counters),
         notifications: notify ? new LiveSocket(notify, opts.policy, counters, 'unread') : null,
         readAcked: 0,
+        history: ends.history?.[side] ?? null,
+        view: opts.views ? new MemberView() : null,
+        openedAt: 0,
       })
+      const m = members.at(-1)!
+      const view = m.view
+      if (view) m.chat.observer = (message) => view.apply(message)
     }
   }
   const close = async () => {
@@ -59,6 +74,7 @@ export async function openSession(target: Target, counters: NetCounters, opts: S
   try {
     await inPool(members, opts.concurrency ?? 32, async (m) => {
       await m.chat.open()
+      m.openedAt = Math.max(0, m.chat.lastSeq)
       await m.notifications?.open()
     })
   } catch (err) {

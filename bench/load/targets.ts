@@ -19,6 +19,13 @@ export interface PairEndpoints {
   chat: [Endpoint, Endpoint]
   /** Each member's notifications socket (Parley only). */
   notifications?: [Endpoint, Endpoint]
+  /** Each member's history route (Parley only): GET /api/conversations/:peerId/messages. */
+  history?: [HistoryEndpoint, HistoryEndpoint]
+}
+
+export interface HistoryEndpoint {
+  url(before: number | null, limit: number): string
+  cookie: string
 }
 
 export interface Target {
@@ -32,8 +39,15 @@ export interface Target {
 export function parleyTarget(baseUrl: string, users: BenchUser[]): Target {
   const ws = baseUrl.replace(/^http/, 'ws')
   const chat = (self: BenchUser, peer: BenchUser): Endpoint => ({
-    url: (after) => `${ws}/api/conversations/${peer.id}/ws${after === null ? '' : `?after=${after}`}`,
+    url: (after, since) =>
+      `${ws}/api/conversations/${peer.id}/ws` +
+      (after === null ? '' : `?after=${after}${since === null || since === undefined ? '' : `&since=${since}`}`),
     headers: { cookie: self.cookie },
+  })
+  const history = (self: BenchUser, peer: BenchUser): HistoryEndpoint => ({
+    url: (before, limit) =>
+      `${baseUrl}/api/conversations/${peer.id}/messages?limit=${limit}${before === null ? '' : `&before=${before}`}`,
+    cookie: self.cookie,
   })
   const notifications = (self: BenchUser): Endpoint => ({
     url: () => `${ws}/api/notifications/ws`,
@@ -50,6 +64,7 @@ export function parleyTarget(baseUrl: string, users: BenchUser[]): Target {
         ids: [a.id, b.id],
         chat: [chat(a, b), chat(b, a)],
         notifications: [notifications(a), notifications(b)],
+        history: [history(a, b), history(b, a)],
       }
     },
   }

@@ -1,8 +1,10 @@
 // bench/results/latest.md: one short table per mode, Parley's figures also given as
 // ratios to both references measured in the same run.
+import type { ChangeCostRun, OpCost } from '../modes/change-cost.ts'
+import { describeDiff } from '../modes/faults.ts'
 import type { LoadRun } from '../modes/load-run.ts'
 import type { MachineInfo } from '../system/machine.ts'
-import type { BenchResult, FaultResult, FullResult, IdleResult } from './results.ts'
+import type { BenchResult, ChangesResult, FaultResult, FullResult, IdleResult } from './results.ts'
 
 export function renderMarkdown(results: BenchResult[], chart: string | null): string {
   const out: string[] = ['# Parley bench: latest results', '']
@@ -12,6 +14,7 @@ export function renderMarkdown(results: BenchResult[], chart: string | null): st
   for (const r of results) {
     if (r.mode === 'full') out.push(...fullSection(r, chart))
     else if (r.mode === 'idle') out.push(...idleSection(r))
+    else if (r.mode === 'changes') out.push(...changesSection(r))
     else out.push(...faultSection(r))
   }
   return `${out.join('\n')}\n`
@@ -89,6 +92,85 @@ function fullSection(r: FullResult, chart: string | null): string[] {
     '',
   )
   if (chart) out.push(`![latency percentiles by load](${chart})`, '')
+  if (r.changes) out.push('### Cost of changes (same run)', '', ...changeCostTables(r.changes))
+  return out
+}
+
+function changesSection(r: ChangesResult): string[] {
+  return [
+    `${heading('Cost of changes', r)} — ${r.correct ? 'complete' : '**a phase did not complete**'}`,
+    '',
+    ...changeCostTables(r.changes),
+  ]
+}
+
+const OP_LABEL: Record<OpCost['op'], string> = { send: 'send', edit: 'edit', react: 'reaction (on)' }
+
+/** The operations table, then what each one does to storage (measured on the counting entry). */
+export function changeCostTables(c: ChangeCostRun): string[] {
+  const out: string[] = [
+    `${c.pairs} pairs; each member sends ${c.operationsPerMember} messages (${c.bodyBytes} B), then edits each once ` +
+      `(a body of the same size), then reacts to each of its peer's; at most ${c.window} unacknowledged per member, ` +
+      'closed loop, no faults. Server CPU is the whole process group (wrangler + workerd) during the phase, per ' +
+      'operation; "with settle" adds the background work that follows (inbox deliveries) until the server is idle ' +
+      `again (at most 15 s), less what the idle server used in as long (${c.idleCores} cores). Throughput counts operations reaching the peer ` +
+      "(its `message` or `update` frame), first operation to last; acknowledgement is the sender's own frame. " +
+      '"Other load" is the CPU the rest of the machine used meanwhile, in cores (of 2): other work skews every figure.',
+    '',
+    '| operation | count | delivered/s | ack p50 / p99 ms | peer p50 / p99 ms | server CPU ms/op | with settle ms/op | other load (cores) | ended |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  ]
+  for (const o of c.ops) {
+    const ack = o.ackLatencyMs.count > 0 ? `${o.ackLatencyMs.p50} / ${o.ackLatencyMs.p99}` : '–'
+    out.push(
+      `| ${OP_LABEL[o.op]} | ${o.delivered}/${o.operations} | ${o.deliveredPerS} | ${ack} | ` +
+        `${o.peerLatencyMs.p50} / ${o.peerLatencyMs.p99} | ${o.cpuMsPerOp} | ${o.cpuMsPerOpWithSettle} (${o.settleS} s) | ` +
+        `${o.otherCores ?? '–'} | ${o.endedBy} |`,
+    )
+  }
+  out.push('')
+  const storage = c.storage
+  if ('error' in storage) {
+    out.push(`Storage per operation: not measured (${storage.error}).`, '')
+    return out
+  }
+  out.push(
+    "Storage per operation, measured: the same three phases again with Parley served from the bench's counting " +
+      "entry (`bench/servers/storage-probe.js`: every Durable Object's `sql.exec`, `transactionSync` and " +
+      "`setAlarm` counted, rows as the statement's cursor reports `rowsWritten`), until the server is idle again. " +
+      "A Durable Object's `rowsWritten` and `databaseSize` are not observable from outside it, hence the probe. " +
+      "Not included: the room's D1 counters flush (about every 30 s, not per operation)." +
+      (storage.instrumented ? '' : ' **The probe could not wrap storage: the counts are not valid.**'),
+    '',
+    '| operation | room statements | room rows written | room commits | inbox statements | inbox rows written | alarms set | room DB growth B/op |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  )
+  for (const s of storage.ops) {
+    const room = s.perOp.ChatRoom
+    const inbox = s.perOp.UserInbox
+    out.push(
+      `| ${OP_LABEL[s.op]} | ${room?.statements ?? 0} | ${room?.rowsWritten ?? 0} | ${room?.transactions ?? 0} | ` +
+        `${inbox?.statements ?? 0} | ${inbox?.rowsWritten ?? 0} | ${(room?.alarmsSet ?? 0) + (inbox?.alarmsSet ?? 0)} | ` +
+        `${room?.databaseBytes ?? 0} |`,
+    )
+  }
+  out.push('')
+  out.push(
+    'The statements behind it, per operation (those run at least once per 100 operations; a statement run once per ' +
+      'group commit shows as a fraction):',
+    '',
+    '| operation | object | statement | runs/op | rows written/op |',
+    '|---|---|---|---:|---:|',
+  )
+  for (const s of storage.ops) {
+    for (const st of s.statements) {
+      out.push(
+        `| ${OP_LABEL[s.op]} | ${st.className} | \`${st.statement.replace(/\|/g, '\\|')}\` | ${st.perOp} | ${st.rowsWrittenPerOp} |`,
+      )
+    }
+  }
+  out.push('')
+  if (storage.failures.length > 0) out.push(`Probe phases that did not complete: ${storage.failures.join(', ')}.`, '')
   return out
 }
 
@@ -160,5 +242,52 @@ function faultSection(r: FaultResult): string[] {
     )
   }
   out.push('')
+  const changed = r.runs.filter((f) => f.changes && f.views)
+  if (changed.length > 0) {
+    const plan = changed[0]!.changes!.plan
+    out.push(
+      `Changes made meanwhile: each member edits every ${ordinal(plan.editEvery)} own acknowledged message, deletes every ` +
+        `${ordinal(plan.deleteEvery)}, reacts ${plan.emoji} to every ${ordinal(plan.reactEvery)} of its peer's and takes every ` +
+        `${ordinal(plan.unreactEvery)} reaction off again; resent after reconnects (\`?after=&since=\`) until the matching ` +
+        'state or an error naming the seq arrives (a reaction whose message is seen deleted first is superseded: ' +
+        "deleting destroys reactions). At the end each member's view (its `message` and `update` frames, higher " +
+        '`rev` kept) is compared with the history route, as both members read it, and with the other view.',
+      '',
+      '| fault | edits acked/planned | deletes | reactions on | reactions off | refused | superseded by a delete | unacked | resent | ack p50/p99 ms | changes lost | phantom | views differ (messages) | view≠history / history≠history / view≠view | rev rewinds | live rev inversions |',
+      '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    )
+    for (const f of changed) {
+      const ch = f.changes!
+      const v = f.views!
+      const refused = Object.entries(ch.refused)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ')
+      out.push(
+        `| ${f.kind} | ${ch.acked.edit}/${ch.planned.edit} | ${ch.acked.delete}/${ch.planned.delete} | ` +
+          `${ch.acked.react}/${ch.planned.react} | ${ch.acked.unreact}/${ch.planned.unreact} | ${refused || '0'} | ` +
+          `${ch.superseded ?? 0} | ${ch.unacked} | ${ch.resent} | ${ch.ackP50Ms}/${ch.ackP99Ms} | ${ch.lost + ch.missing} | ${ch.phantom} | ` +
+          `${v.differing} of ${v.messages} | ${v.viewVsHistory} / ${v.historyVsHistory} / ${v.viewVsView} | ` +
+          `${f.phase.correctness.revRewinds ?? 0} | ${f.phase.correctness.revInversions ?? '–'} |`,
+      )
+    }
+    out.push(
+      '',
+      '"Live rev inversions": frames outside a replay that bring a newer state of their message with a `rev` ' +
+        'below one the same connection already received. At each, a connection cut just before and resumed with ' +
+        '`since=<highest rev seen>` never hears of that change (it then shows under "views differ"). Before c838567 ' +
+        "a room broadcast a commit's new messages before its updates, about 5,000 inversions per 20-pair run; a " +
+        "commit's frames now go out in rev order. Not a failure by itself.",
+      '',
+    )
+    for (const f of changed) {
+      const lines = [...f.changes!.examples, ...f.views!.examples.map(describeDiff)]
+      if (lines.length > 0) out.push(`${f.kind}, first problems:`, '', ...lines.map((l) => `- ${l}`), '')
+    }
+  }
   return out
+}
+
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13
+  return `${n}${teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`
 }

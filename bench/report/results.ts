@@ -2,6 +2,7 @@
 // latest.md (every mode's latest result) and latency.svg (from the full run).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { ChangeCostRun } from '../modes/change-cost.ts'
 import type { FaultRun } from '../modes/faults.ts'
 import type { HashTime } from '../modes/hash-time.ts'
 import type { IdleRun } from '../modes/idle.ts'
@@ -32,6 +33,13 @@ export interface FullResult extends ResultBase {
   runs: LoadRun[]
   /** Loads or targets that could not be measured, and why. */
   failures: string[]
+  /** The cost of changes (the same measurement as `--changes`), unless left out. */
+  changes?: ChangeCostRun | null
+}
+
+export interface ChangesResult extends ResultBase {
+  mode: 'changes'
+  changes: ChangeCostRun
 }
 
 export interface IdleResult extends ResultBase {
@@ -44,9 +52,9 @@ export interface FaultResult extends ResultBase {
   runs: FaultRun[]
 }
 
-export type BenchResult = FullResult | IdleResult | FaultResult
+export type BenchResult = FullResult | IdleResult | FaultResult | ChangesResult
 
-const MODES: Mode[] = ['full', 'idle', 'restart', 'chaos', 'ci']
+const MODES: Mode[] = ['full', 'changes', 'idle', 'restart', 'chaos', 'ci']
 
 /** Writes this result, then rebuilds the Markdown summary and the chart; returns the Markdown. */
 export function saveResult(outDir: string, result: BenchResult): string {

@@ -2,9 +2,11 @@
 // loopback port with a persist dir under bench/.state/, rate limits raised only through
 // `--var`, output kept in a log file and scanned for 5xx answers. It can be killed and
 // restarted on the same port and state.
+
+import { spawnSync } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { applyLocalMigrations, buildClient, ensureDevVars, ROOT } from '../../scripts/lib/dev-server.ts'
+import { buildClient, ensureDevVars, QUIET_ENV, ROOT } from '../../scripts/lib/dev-server.ts'
 import { type Snapshot, snapshotParley } from './snapshot.ts'
 import { startWrangler, type WranglerServer } from './wrangler.ts'
 
@@ -37,6 +39,8 @@ export class ParleyServer {
   private server: WranglerServer | null = null
   private readonly log: WriteStream
   private readonly sourceDir: string
+  /** Null: the Worker as configured; else an entry inside the copy (the storage probe). */
+  private entry: string | null = null
 
   private constructor(port: number, persistTo: string, logPath: string, sourceDir: string) {
     this.port = port
@@ -48,14 +52,26 @@ export class ParleyServer {
   }
 
   /**
-   * Dev secrets, local migrations into the bench's persist dir, the client build when
-   * absent, then the frozen copy the bench will serve.
+   * Dev secrets, the client build when absent, the frozen copy the bench will serve (of the
+   * working tree, or of the commit `source`; with `patch` applied to the copy), then that copy's D1 migrations into the
+   * bench's persist dir.
    */
-  static prepare(persistTo: string, stateDir: string): Snapshot {
+  static prepare(
+    persistTo: string,
+    stateDir: string,
+    source: string | null = null,
+    patch: string | null = null,
+  ): Snapshot {
     ensureDevVars()
-    applyLocalMigrations(persistTo)
     if (!existsSync(join(ROOT, 'dist/client/index.html'))) buildClient()
-    return snapshotParley(stateDir)
+    const snapshot = snapshotParley(stateDir, source, patch)
+    const r = spawnSync(
+      join(ROOT, 'node_modules/.bin/wrangler'),
+      ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo],
+      { cwd: snapshot.dir, env: QUIET_ENV, stdio: 'inherit' },
+    )
+    if (r.status !== 0) throw new Error(`wrangler d1 migrations apply exited with ${r.status}`)
+    return snapshot
   }
 
   static async start(port: number, persistTo: string, logPath: string, sourceDir: string): Promise<ParleyServer> {
@@ -88,6 +104,15 @@ export class ParleyServer {
     await this.launch()
   }
 
+  /**
+   * Serves the same copy and state from another entry from now on (PROBE_ENTRY counts each
+   * Durable Object's storage work), or the configured one again with null; stops gracefully first.
+   */
+  async serveEntry(entry: string | null): Promise<void> {
+    this.entry = entry
+    await this.restart('SIGTERM')
+  }
+
   async stop(): Promise<void> {
     await this.server?.stop()
     this.server = null
@@ -95,12 +120,15 @@ export class ParleyServer {
   }
 
   private async launch(): Promise<void> {
-    this.log.write(`\n=== wrangler dev on ${this.url} at ${new Date().toISOString()} ===\n`)
+    this.log.write(
+      `\n=== wrangler dev on ${this.url}${this.entry ? ` (entry ${this.entry})` : ''} at ${new Date().toISOString()} ===\n`,
+    )
     this.server = await startWrangler({
       cwd: this.sourceDir,
       port: this.port,
       persistTo: this.persistTo,
       vars: BENCH_VARS,
+      ...(this.entry ? { script: this.entry } : {}),
       ...(process.env.PARLEY_BENCH_INSPECTOR_PORT
         ? { inspectorPort: Number(process.env.PARLEY_BENCH_INSPECTOR_PORT) }
         : {}),

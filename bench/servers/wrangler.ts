@@ -9,6 +9,8 @@ export interface WranglerOptions {
   /** The project directory wrangler runs in (its wrangler.toml unless `config` is given). */
   cwd: string
   config?: string
+  /** Another entry than the config's `main` (the bench's counting entry). */
+  script?: string
   port: number
   persistTo: string
   vars?: Record<string, string>
@@ -25,7 +27,16 @@ export interface WranglerServer {
 const START_TIMEOUT_MS = 90_000
 
 export async function startWrangler(opts: WranglerOptions): Promise<WranglerServer> {
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--persist-to', opts.persistTo]
+  const args = [
+    'dev',
+    ...(opts.script ? [opts.script] : []),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--persist-to',
+    opts.persistTo,
+  ]
   args.push('--show-interactive-dev-session=false')
   if (opts.config) args.push('--config', opts.config)
   // Profiling: the inspector a DevTools client attaches to (bench/README.md, "Profiling").
