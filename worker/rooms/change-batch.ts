@@ -69,25 +69,24 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
     const f = p.frame
     switch (f.type) {
       case 'send': {
-        // A retry (a clientId this sender used here) stores nothing: the original goes back.
-        const original = ctx.log.byClientId(p.userId, f.clientId)
-        if (original) {
-          fx.retried.push({ ws: p.ws, row: original })
-          continue
-        }
-        if (f.replyTo !== undefined) {
-          const refusal = refuseReply(ctx.log.get(f.replyTo))
-          if (refusal) {
-            refuse(p, refusal)
-            continue
-          }
+        // A retry (a clientId this sender used here) stores nothing: the original goes back,
+        // whatever the retry says. Looked up only when the send would otherwise fail.
+        const retried = () => {
+          const original = ctx.log.byClientId(p.userId, f.clientId)
+          if (original) fx.retried.push({ ws: p.ws, row: original })
+          return !!original
         }
         const files = f.attachments ?? []
-        if (!ctx.attachments.claimable(files, p.userId)) {
-          refuse(p, {
-            code: 'bad-attachment',
-            message: 'An attachment is not one of your uploads to this conversation, or was sent already.',
-          })
+        const refusal =
+          (f.replyTo !== undefined ? refuseReply(ctx.log.get(f.replyTo)) : null) ??
+          (ctx.attachments.claimable(files, p.userId)
+            ? null
+            : {
+                code: 'bad-attachment' as const,
+                message: 'An attachment is not one of your uploads to this conversation, or was sent already.',
+              })
+        if (refusal) {
+          if (!retried()) refuse(p, refusal)
           continue
         }
         const recipient = ctx.peerOf(p.userId)
@@ -99,7 +98,11 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
           sentAt: ctx.at,
           notify,
           replyTo: f.replyTo ?? null,
-        })!
+        })
+        if (!row) {
+          retried()
+          continue
+        }
         ctx.attachments.claim(files, row.seq)
         fx.stored.push(row)
         fx.bodies.set(row.seq, f.body)
