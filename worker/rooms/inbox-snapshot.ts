@@ -4,7 +4,7 @@
 import type { ChangedMessage, ConversationReceipt, ConversationUpdate, StoredMessage } from '../inbox/updates.ts'
 import type { MemberState } from './member-state.ts'
 import type { MessageLog, MessageRow } from './message-log.ts'
-import type { RoomAttachments } from './room-attachments.ts'
+import { attachmentOf, type RoomAttachments } from './room-attachments.ts'
 
 /** Notifications carried by one delivery; the next round sends the rest. */
 export const MAX_NOTIFICATIONS_PER_DELIVERY = 100
@@ -107,16 +107,8 @@ export class InboxSnapshots {
       deletedAt: r.deleted_at,
       replyTo: quoted ? { seq: quoted.seq, senderId: quoted.sender_id, token: quoted.body } : null,
       reactions: reactions ?? null,
-      attachments: files
-        ? files.map((a) => ({
-            id: a.id,
-            name: a.name,
-            type: a.type,
-            size: a.size,
-            ...(a.width && a.height ? { width: a.width, height: a.height } : {}),
-            ...(a.thumbnail ? { thumbnail: true as const } : {}),
-          }))
-        : null,
+      // Names stay tokens: the inbox stores what it is given.
+      attachments: files ? files.map((a) => attachmentOf(a, a.name)) : null,
     }
   }
 }

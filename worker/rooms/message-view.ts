@@ -2,14 +2,14 @@
 // quotes, reactions, and read times only while read receipts are on. Building is
 // synchronous, so a frame is made in the same turn as the commit or the accept it follows;
 // warm() decrypts beforehand what building will need.
-import { type Attachment, MAX_PREVIEW_CHARS, type Message } from '../../protocol/api.ts'
+import { MAX_PREVIEW_CHARS, type Message } from '../../protocol/api.ts'
 import { attachmentLabel } from '../../protocol/attachment-labels.ts'
 import { MAX_REPLAY_MESSAGES, type ServerFrame } from '../../protocol/frames.ts'
 import { cutCodePoints } from '../../protocol/text.ts'
 import { decryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import type { BodyCache } from './body-cache.ts'
 import type { MessageLog, MessageRow } from './message-log.ts'
-import type { AttachmentRow, RoomAttachments } from './room-attachments.ts'
+import { type AttachmentRow, attachmentOf, type RoomAttachments } from './room-attachments.ts'
 
 /** Decrypted attachment names kept at most (they are short and never change). */
 const MAX_CACHED_NAMES = 10_000
@@ -189,15 +189,4 @@ function rangeOf(rows: readonly MessageRow[]): { from: number; to: number } | nu
     to = Math.max(to, r.seq)
   }
   return { from, to }
-}
-
-export function attachmentOf(a: AttachmentRow, name: string): Attachment {
-  return {
-    id: a.id,
-    name,
-    type: a.type,
-    size: a.size,
-    ...(a.width && a.height ? { width: a.width, height: a.height } : {}),
-    ...(a.thumbnail ? { thumbnail: true as const } : {}),
-  }
 }

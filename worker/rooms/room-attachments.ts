@@ -1,6 +1,7 @@
 // The conversation's attachments in the room's SQLite (the bytes are in R2): who uploaded
 // each, its name as a Fernet token, and the message carrying it, null while unsent.
 // Synchronous statements, so sending and deleting change them in the batch's transaction.
+import type { Attachment } from '../../protocol/api.ts'
 import { MAX_BOUND_PARAMETERS } from '../db/param-limit.ts'
 
 export interface AttachmentRow extends Record<string, SqlStorageValue> {
@@ -103,5 +104,17 @@ export class RoomAttachments {
       this.sql.exec<{ at: string | null }>('select min(created_at) as at from attachments where seq is null').one()
         .at ?? null
     )
+  }
+}
+
+/** A row as the contract's Attachment, with `name` as given (the plaintext, or its token for an inbox). */
+export function attachmentOf(a: AttachmentRow, name: string): Attachment {
+  return {
+    id: a.id,
+    name,
+    type: a.type,
+    size: a.size,
+    ...(a.width && a.height ? { width: a.width, height: a.height } : {}),
+    ...(a.thumbnail ? { thumbnail: true as const } : {}),
   }
 }
