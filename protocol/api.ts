@@ -17,6 +17,28 @@ export interface Peer {
   email: string
   firstName: string
   lastName: string
+  /** The account was deleted: email and names are `""` (CONTRACT.md: Deleting an account). */
+  deleted?: true
+}
+
+/** The Peer a deleted account appears as. */
+export function deletedPeer(id: string): Peer {
+  return { id, email: '', firstName: '', lastName: '', deleted: true }
+}
+
+/** Whether either member of a conversation blocked the other, from the viewer's side. */
+export type BlockState = 'none' | 'by-me' | 'by-peer'
+
+/** GET /api/admin/keys (CONTRACT.md: Administration). */
+export interface KeysReport {
+  keys: { fingerprint: string; primary: boolean; tokens: number }[]
+  reencryption: {
+    state: 'idle' | 'running' | 'done'
+    done: number
+    total: number
+    startedAt?: string
+    finishedAt?: string
+  }
 }
 
 export interface Message {

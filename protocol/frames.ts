@@ -1,6 +1,6 @@
 // WebSocket frames of the chat and notifications sockets (CONTRACT.md: Chat WebSocket
 // frames, Notifications), with the parser both sides trust. Imported by worker and client.
-import { MAX_ATTACHMENTS_PER_MESSAGE, type Message, type Peer } from './api.ts'
+import { type BlockState, MAX_ATTACHMENTS_PER_MESSAGE, type Message, type Peer } from './api.ts'
 import { codePointLength, isWellFormedText } from './text.ts'
 
 export const MAX_BODY_CHARS = 4000
@@ -50,6 +50,8 @@ export interface ConversationEntry {
   unread: number
   /** 0 while either member has read receipts off. */
   peerReadUpTo: number
+  /** CONTRACT.md: Blocking. While not 'none', sends, edits and reactions get `blocked`. */
+  blocked: BlockState
 }
 
 export interface NotificationEntry {

@@ -22,6 +22,13 @@ export const users = sqliteTable(
     lastActiveAt: text('last_active_at'),
     /** CONTRACT.md: Read receipts. Off for either member hides reads from both. */
     readReceipts: integer('read_receipts', { mode: 'boolean' }).notNull().default(true),
+    /**
+     * Set when the account was deleted (CONTRACT.md: Deleting an account). The row stays as a
+     * tombstone so conversations keep resolving the id to a deleted Peer; its email is
+     * replaced by `deleted:<id>` (never a valid address), so the real one can register again,
+     * and its names and password hash are emptied.
+     */
+    deletedAt: text('deleted_at'),
   },
   (t) => [index('users_date_joined').on(t.dateJoined)],
 )
@@ -91,3 +98,18 @@ export const messageHours = sqliteTable('message_hours', {
   hour: text('hour').primaryKey(),
   count: integer('count').notNull().default(0),
 })
+
+/** Who blocked whom (CONTRACT.md: Blocking). Either direction stops changes in the pair's room. */
+export const blocks = sqliteTable(
+  'blocks',
+  {
+    blockerId: text('blocker_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    blockedId: text('blocked_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.blockerId, t.blockedId] }), index('blocks_blocked').on(t.blockedId)],
+)
