@@ -186,6 +186,23 @@ describe('look and accessibility', () => {
     for (const csp of await Promise.all(scripts)) expect(csp).toContain("script-src 'self'")
   })
 
+  it('lets browsers keep hashed assets for a year and revalidate the page itself', async () => {
+    const { page } = await person()
+    const assets: Promise<[string, string | undefined]>[] = []
+    page.on('response', (res) => {
+      if (new URL(res.url()).pathname.startsWith('/assets/'))
+        assets.push(res.allHeaders().then((h) => [res.url(), h['cache-control']]))
+    })
+    const res = await page.goto('/signin')
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor()
+    expect(res?.headers()['cache-control']).not.toContain('immutable')
+    expect(res?.headers()['cache-control']).toMatch(/max-age=0|no-cache|must-revalidate/)
+    expect(assets.length).toBeGreaterThan(0)
+    for (const [url, cacheControl] of await Promise.all(assets)) {
+      expect(cacheControl, url).toBe('public, max-age=31536000, immutable')
+    }
+  })
+
   it('lets a keyboard user sign in and skip to the content', async () => {
     const { page } = await person()
     const account = await createAccount(baseUrl)

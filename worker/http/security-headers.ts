@@ -28,8 +28,16 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
 }
 
+/**
+ * Vite names every file under /assets/ after a hash of its content, so a cached copy can
+ * never be stale: browsers keep it a year without asking again. Everything else
+ * (index.html, the service worker, icons) keeps the platform's default of revalidating,
+ * so a deploy reaches people on their next load.
+ */
+export const HASHED_ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable'
+
 /** The `_headers` file format of Workers static assets. */
 export function renderHeadersFile(): string {
   const lines = Object.entries(SECURITY_HEADERS).map(([k, v]) => `  ${k}: ${v}`)
-  return `/*\n${lines.join('\n')}\n`
+  return `/*\n${lines.join('\n')}\n/assets/*\n  Cache-Control: ${HASHED_ASSET_CACHE_CONTROL}\n`
 }
