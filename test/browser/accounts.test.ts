@@ -117,6 +117,24 @@ describe('settings', () => {
     expect(await current.getAttribute('aria-invalid')).toBe('true')
   })
 
+  it('refuses the current password as the new one, keeping other devices signed in', async () => {
+    const { context, page } = await person()
+    const account = await signUpInContext(context)
+    const other = await person()
+    await signInWithForm(other.page, account)
+    await other.page.getByRole('heading', { level: 1, name: 'Chats' }).waitFor()
+    await page.goto('/settings')
+    await page.getByLabel('Current password').fill(account.password)
+    const fresh = page.getByLabel('New password')
+    await fresh.fill(account.password)
+    await page.getByRole('button', { name: 'Change password' }).click()
+
+    await page.locator('.field-error').filter({ hasText: 'the same as your current one' }).waitFor()
+    expect(await fresh.getAttribute('aria-invalid')).toBe('true')
+    await other.page.reload()
+    await other.page.getByRole('heading', { level: 1, name: 'Chats' }).waitFor()
+  })
+
   it('changes the password so only the new one signs in', async () => {
     const { context, page } = await person()
     const account = await signUpInContext(context)

@@ -100,6 +100,15 @@ describe('password change', () => {
     expect((await problemOf(res)).errors?.newPassword).toBeTruthy()
   })
 
+  it('refuses the current password as the new one and signs nobody out', async () => {
+    const { email, cookie } = await signUp()
+    const other = await login(email)
+    const res = await call('/api/me/password', { cookie, body: { currentPassword: PASSWORD, newPassword: PASSWORD } })
+    expect(res.status).toBe(400)
+    expect((await problemOf(res)).errors?.newPassword).toMatch(/same as your current/)
+    expect((await call('/api/me', { cookie: other })).status).toBe(200)
+  })
+
   it('answers 401 without a session', async () => {
     const res = await call('/api/me/password', { body: { currentPassword: 'x', newPassword: 'y' } })
     expect(res.status).toBe(401)

@@ -103,6 +103,9 @@ export function parsePasswordChange(raw: unknown, email: string): Parsed<Passwor
   else {
     const problem = passwordProblem(obj.newPassword, email)
     if (problem) errors.newPassword = problem
+    // Otherwise it would "change" nothing yet sign out every other device.
+    else if (obj.newPassword === obj.currentPassword)
+      errors.newPassword = 'The new password is the same as your current one. Choose a different one.'
   }
   return finish(errors, { currentPassword: obj.currentPassword as string, newPassword: obj.newPassword as string })
 }

@@ -24,7 +24,11 @@ export function PasswordForm(props: { onChanged: () => void }) {
       formEl,
       () => ({
         currentPassword: checkPresent(currentPassword(), 'Enter your current password.'),
-        newPassword: checkNewPassword(newPassword()),
+        newPassword:
+          checkNewPassword(newPassword()) ??
+          (newPassword() === currentPassword()
+            ? 'The new password is the same as your current one. Choose a different one.'
+            : undefined),
       }),
       async () => {
         await changePassword(currentPassword(), newPassword())
