@@ -19,7 +19,9 @@ export function Toasts() {
               onBlur={() => holdToast(toast.id, false)}
             >
               <span class="toast-title">New message from {toast.title}</span>
-              <span class="toast-body">{toast.body}</span>
+              <span class="toast-body" dir="auto">
+                {toast.body}
+              </span>
             </A>
             <button type="button" class="toast-close" onClick={() => dismissToast(toast.id)}>
               <span aria-hidden="true">×</span>

@@ -34,7 +34,9 @@ export function ConversationListItem(props: { entry: ListEntry; active: boolean 
         <Avatar name={name()} />
         <span class="conv-main">
           <span class="conv-top">
-            <span class="conv-name">{name()}</span>
+            <span class="conv-name" dir="auto">
+              {name()}
+            </span>
             <Show when={last()}>
               {(message) => (
                 <time class="conv-time" datetime={message().sentAt}>
@@ -48,7 +50,7 @@ export function ConversationListItem(props: { entry: ListEntry; active: boolean 
               <Show when={mine()}>
                 <span class="conv-you">You: </span>
               </Show>
-              {preview()}
+              <bdi dir="auto">{preview()}</bdi>
             </span>
             <Show when={props.entry.unread > 0}>
               <span class="count-badge conv-unread">

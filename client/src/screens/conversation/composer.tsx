@@ -133,6 +133,7 @@ export function Composer(props: ComposerProps) {
         ref={area}
         id={id}
         class="composer-input"
+        dir="auto"
         rows={1}
         placeholder={`Message ${props.peerName}`}
         enterkeyhint="send"

@@ -21,7 +21,7 @@ export function ConversationHeader(props: {
       </A>
       <Avatar name={props.name} size="large" />
       <div class="conv-header-text">
-        <h2 ref={props.headingRef} id={props.headingId} class="conv-title" tabindex="-1">
+        <h2 ref={props.headingRef} id={props.headingId} class="conv-title" tabindex="-1" dir="auto">
           {props.name}
         </h2>
         <p class="conv-subtitle" aria-live="polite">

@@ -52,6 +52,7 @@ export function MessageEditor(props: { body: string; onSave: (body: string) => v
         ref={area}
         id={id}
         class="msg-editor-input"
+        dir="auto"
         rows={1}
         value={text()}
         enterkeyhint="done"

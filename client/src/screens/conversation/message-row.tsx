@@ -98,7 +98,9 @@ export function MessageRow(props: MessageRowProps) {
               <Show when={!m.unreadable} fallback={<p class="msg-body msg-unreadable">This message can't be read.</p>}>
                 {/* A message of files alone has no text to show. */}
                 <Show when={props.shown.body !== '' || !(props.shown.attachments?.length || m.files?.length)}>
-                  <p class="msg-body">{props.shown.body}</p>
+                  <p class="msg-body" dir="auto">
+                    {props.shown.body}
+                  </p>
                 </Show>
               </Show>
             </Show>

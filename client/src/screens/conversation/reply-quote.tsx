@@ -10,7 +10,9 @@ const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim()
 function QuoteText(props: { quote: ReplyQuote }) {
   return (
     <Show when={props.quote.preview !== ''} fallback={<span class="quote-text quote-deleted">Deleted message</span>}>
-      <span class="quote-text">{oneLine(props.quote.preview)}</span>
+      <span class="quote-text" dir="auto">
+        {oneLine(props.quote.preview)}
+      </span>
     </Show>
   )
 }
