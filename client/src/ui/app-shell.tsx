@@ -46,7 +46,7 @@ export function AppShell(props: { children?: JSX.Element }) {
             <span class="avatar" aria-hidden="true">
               {initial()}
             </span>
-            <span>Settings</span>
+            <span class="topnav-label">Settings</span>
           </A>
         </nav>
       </header>

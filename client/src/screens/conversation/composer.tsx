@@ -60,6 +60,9 @@ export function Composer(props: ComposerProps) {
     if (!area) return
     // CSSOM writes are allowed by the CSP (style-src 'self'); style attributes in markup are not.
     area.style.height = 'auto'
+    // Empty, it is one line whatever the placeholder: a long name must not grow it (it is
+    // cut with an ellipsis instead, see .composer-input::placeholder).
+    if (area.value === '') return
     area.style.height = `${Math.min(area.scrollHeight, MAX_ROWS_PX)}px`
   }
 
