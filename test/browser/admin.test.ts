@@ -114,12 +114,17 @@ describe('managing users', () => {
     // Their tab, open all along in another browser, is signed out without doing anything.
     await member.page.waitForURL((url) => url.pathname === '/signin', { timeout: 15_000 })
     await member.page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor()
-    const refused = await fetch(`${baseUrl}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: target.email, password: target.password }),
-    })
-    expect(refused.status).toBe(401)
+    await member.page.getByRole('status').filter({ hasText: 'Your session ended' }).waitFor()
+    // Their right password tells them why, in place of the stale banner; a wrong one never does.
+    await member.page.getByLabel('Email', { exact: true }).fill(target.email)
+    await member.page.getByLabel('Password', { exact: true }).fill(`${target.password}-wrong`)
+    await member.page.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await member.page.getByText('The email or password is not correct.').waitFor()
+    expect(await member.page.getByText('Your session ended').count()).toBe(0)
+    await member.page.getByLabel('Password', { exact: true }).fill(target.password)
+    await member.page.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await member.page.getByText('This account is deactivated.').waitFor()
+    expect(await member.page.getByText('not correct').count()).toBe(0)
 
     await active.check()
     await page.getByRole('button', { name: 'Save changes' }).click()
@@ -127,6 +132,10 @@ describe('managing users', () => {
       .getByRole('status')
       .filter({ hasText: `${target.email} is active and can sign in again` })
       .waitFor()
+    // A new, unsaved change does not sit under the last save's "Saved.".
+    await page.getByLabel('First name').fill('Tess')
+    expect(await page.getByRole('status').filter({ hasText: 'Saved.' }).count()).toBe(0)
+    await page.getByLabel('First name').fill('Tessa')
     await signInWithForm(member.page, target)
     await member.page.getByRole('heading', { level: 1, name: 'Chats' }).waitFor()
 

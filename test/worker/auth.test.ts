@@ -229,12 +229,16 @@ describe('login', () => {
     expect(row?.password_hash).not.toBe(weak)
   })
 
-  it('refuses a deactivated account with the same 401', async () => {
+  it('tells a deactivated account so only after its right password, and signs it in nowhere', async () => {
     const { email, id } = await signUp()
     await env.DB.prepare('update users set is_active = 0 where id = ?').bind(id).run()
-    const res = await call('/api/auth/login', { body: { email, password: PASSWORD } })
-    expect(res.status).toBe(401)
-    expect((await problemOf(res)).type).toBe('/problems/bad-credentials')
+    const wrong = await call('/api/auth/login', { body: { email, password: `${PASSWORD}-nope` } })
+    expect(wrong.status).toBe(401)
+    expect((await problemOf(wrong)).type).toBe('/problems/bad-credentials')
+    const right = await call('/api/auth/login', { body: { email, password: PASSWORD } })
+    expect(right.status).toBe(403)
+    expect((await problemOf(right)).type).toBe('/problems/account-deactivated')
+    expect(right.headers.get('set-cookie')).toBeNull()
   })
 
   it('answers 400 when the email or password is missing', async () => {

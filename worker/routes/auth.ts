@@ -58,6 +58,7 @@ export const auth = new Hono<AppEnv>()
       lastLogin: now.toISOString(),
       lastActiveAt: now.toISOString(),
       readReceipts: true,
+      deletedAt: null,
     }
     const session = newSession(user.id, c.req.header('user-agent') ?? '', now)
     try {
@@ -85,12 +86,18 @@ export const auth = new Hono<AppEnv>()
     const db = c.var.db
     let row: UserRow | undefined
     let ok = false
+    let deactivated = false
     let rehashed: string | undefined
     try {
       row = await findUserByEmail(db, email)
-      // A deactivated account's right password is a failure like any other: same 401, still counted.
-      if (row) ok = (await slot.verify(password, row.passwordHash)) && row.isActive
+      if (row) ok = await slot.verify(password, row.passwordHash)
       else await slot.burn(password)
+      // A deactivated account's right password still counts as a failure, but only someone
+      // who knows it learns why they cannot sign in (issue 14): never from a wrong one.
+      if (row && ok && !row.isActive) {
+        ok = false
+        deactivated = true
+      }
       if (row && ok && needsRehash(row.passwordHash)) rehashed = await slot.hash(password)
     } catch (err) {
       await attempt.refund()
@@ -98,6 +105,12 @@ export const auth = new Hono<AppEnv>()
     } finally {
       slot.release()
     }
+    if (deactivated)
+      throw new Problem(
+        403,
+        'account-deactivated',
+        'This account is deactivated. Ask an administrator of this Parley to reactivate it.',
+      )
     if (!row || !ok) throw badCredentials()
     await attempt.succeed()
 

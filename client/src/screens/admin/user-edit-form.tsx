@@ -26,6 +26,7 @@ export function UserEditForm(props: { user: AdminUser; onSaved: (user: AdminUser
   const [isActive, setIsActive] = createSignal(props.user.isActive)
   const [isStaff, setIsStaff] = createSignal(props.user.isStaff)
   const [confirming, setConfirming] = createSignal(false)
+  // "Saved." describes the last save: it goes as soon as anything is changed again.
   const [status, setStatus] = createSignal<string | null>(null)
   const form = createFormState(FIELDS)
   let formEl: HTMLFormElement | undefined
@@ -91,6 +92,7 @@ export function UserEditForm(props: { user: AdminUser; onSaved: (user: AdminUser
                 if (field === 'firstName') setFirstName(value)
                 else setLastName(value)
                 form.clearError(field)
+                setStatus(null)
               }}
               errors={form.errors()}
               ownName={false}
@@ -102,6 +104,7 @@ export function UserEditForm(props: { user: AdminUser; onSaved: (user: AdminUser
               onChange={(value) => {
                 setIsActive(value)
                 form.clearError('isActive')
+                setStatus(null)
               }}
               disabled={isSelf()}
               hint={
@@ -119,6 +122,7 @@ export function UserEditForm(props: { user: AdminUser; onSaved: (user: AdminUser
                 onChange={(value) => {
                   setIsStaff(value)
                   form.clearError('isStaff')
+                  setStatus(null)
                 }}
                 disabled={isSelf()}
                 hint={

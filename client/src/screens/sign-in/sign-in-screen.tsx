@@ -17,6 +17,9 @@ export function SignInScreen() {
   const [email, setEmail] = createSignal('')
   const [password, setPassword] = createSignal('')
   const form = createFormState(['email', 'password'] as const)
+  // Why the last session ended matters until the person tries again; then the answer to
+  // that attempt (a wrong password, a deactivated account) is what they need to read.
+  const [tried, setTried] = createSignal(false)
   let formEl: HTMLFormElement | undefined
 
   const registerHref = () =>
@@ -24,6 +27,7 @@ export function SignInScreen() {
 
   const onSubmit = (event: SubmitEvent) => {
     event.preventDefault()
+    setTried(true)
     void form.submit(
       formEl,
       () => ({
@@ -40,7 +44,7 @@ export function SignInScreen() {
 
   return (
     <AuthLayout title="Sign in" lead="Welcome back. Sign in to continue your conversations.">
-      <Show when={session.endedBy === 'expired'}>
+      <Show when={session.endedBy === 'expired' && !tried()}>
         <p class="notice" role="status">
           Your session ended. Sign in again to continue.
         </p>
