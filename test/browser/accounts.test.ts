@@ -163,6 +163,9 @@ describe('settings', () => {
     await expect.poll(() => items.count()).toBe(2)
     await laptop.page.locator('.session-current').getByText('This device', { exact: true }).waitFor()
     await laptop.page.getByRole('button', { name: 'Sign out other sessions' }).click()
+    const ask = laptop.page.getByRole('dialog', { name: 'Sign out every other session?' })
+    await ask.getByText('1 other device is signed out at once').waitFor()
+    await ask.getByRole('button', { name: 'Sign out others' }).click()
     await laptop.page.getByRole('status').filter({ hasText: 'Every other session was signed out.' }).waitFor()
     await expect.poll(() => items.count()).toBe(1)
 
@@ -181,7 +184,14 @@ describe('settings', () => {
     await phone.page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor()
 
     await laptop.page.goto('/settings')
+    // Asked first: Cancel (also the default) ends nothing.
     await laptop.page.getByRole('button', { name: 'End session' }).click()
+    const ask = laptop.page.getByRole('dialog', { name: 'End this session?' })
+    await ask.getByRole('button', { name: 'Cancel' }).click()
+    await ask.waitFor({ state: 'hidden' })
+    expect(await laptop.page.locator('.session-item').count()).toBe(2)
+    await laptop.page.getByRole('button', { name: 'End session' }).click()
+    await ask.getByRole('button', { name: 'End session' }).click()
     await laptop.page.getByRole('status').filter({ hasText: 'That session was signed out.' }).waitFor()
 
     // The phone's open sockets hear of the end and it asks to sign in, before anyone touches it.

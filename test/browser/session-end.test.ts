@@ -32,6 +32,10 @@ describe('ending a session elsewhere', () => {
     const endSession = deviceB.page.getByRole('button', { name: 'End session' })
     await endSession.waitFor()
     await endSession.click()
+    await deviceB.page
+      .getByRole('dialog', { name: 'End this session?' })
+      .getByRole('button', { name: 'End session' })
+      .click()
 
     // Device A makes no request of its own: only its sockets can tell it.
     await deviceA.page.waitForURL((url) => url.pathname === '/signin', { timeout: SIGN_IN_WITHIN_MS })

@@ -5,6 +5,7 @@ import { revokeOtherSessions, revokeSession } from '../../accounts.ts'
 import { ApiError } from '../../api.ts'
 import { formatDateTime, formatRelative } from '../../format-time.ts'
 import { Button } from '../../ui/button.tsx'
+import { ConfirmDialog } from '../../ui/confirm-dialog.tsx'
 import { FormError } from '../../ui/form-error.tsx'
 import { StatusMessage } from '../../ui/status-message.tsx'
 import { describeDevice } from './describe-device.ts'
@@ -15,6 +16,14 @@ export function SessionsList(props: { state: SessionsState }) {
   const [failure, setFailure] = createSignal<string | null>(null)
   const [busy, setBusy] = createSignal<string | null>(null)
   const others = () => (props.state.sessions() ?? []).filter((s) => !s.current).length
+  // Ending a session signs a device out at once: asked first, like every step that cannot be undone.
+  const [asking, setAsking] = createSignal<SessionInfo | 'others' | null>(null)
+  const confirm = () => {
+    const what = asking()
+    setAsking(null)
+    if (what === 'others') void run('others', revokeOtherSessions, 'Every other session was signed out.')
+    else if (what) void run(what.id, () => revokeSession(what.id), 'That session was signed out.')
+  }
 
   async function run(key: string, action: () => Promise<void>, done: string): Promise<void> {
     if (busy()) return
@@ -43,13 +52,7 @@ export function SessionsList(props: { state: SessionsState }) {
         {(list) => (
           <ul class="session-list">
             <For each={list()}>
-              {(item) => (
-                <SessionRow
-                  item={item}
-                  busy={busy() === item.id}
-                  onEnd={() => run(item.id, () => revokeSession(item.id), 'That session was signed out.')}
-                />
-              )}
+              {(item) => <SessionRow item={item} busy={busy() === item.id} onEnd={() => setAsking(item)} />}
             </For>
           </ul>
         )}
@@ -60,13 +63,31 @@ export function SessionsList(props: { state: SessionsState }) {
             variant="secondary"
             pending={busy() === 'others'}
             pendingLabel="Signing out…"
-            onClick={() => run('others', revokeOtherSessions, 'Every other session was signed out.')}
+            onClick={() => setAsking('others')}
           >
             Sign out other sessions
           </Button>
         </div>
       </Show>
       <StatusMessage message={status()} />
+      <ConfirmDialog
+        open={asking() !== null}
+        title={asking() === 'others' ? 'Sign out every other session?' : 'End this session?'}
+        confirmLabel={asking() === 'others' ? 'Sign out others' : 'End session'}
+        onConfirm={confirm}
+        onCancel={() => setAsking(null)}
+      >
+        <p>
+          {(() => {
+            const what = asking()
+            if (what === 'others')
+              return `${others()} other ${others() === 1 ? 'device is' : 'devices are'} signed out at once and must sign in again with your password. This device stays signed in.`
+            return what
+              ? `${describeDevice(what.userAgent)} is signed out at once and must sign in again with your password.`
+              : ''
+          })()}
+        </p>
+      </ConfirmDialog>
     </section>
   )
 }
