@@ -84,7 +84,23 @@ describe('registering and signing in', () => {
     const describedBy = (await password.getAttribute('aria-describedby')) ?? ''
     const messages = await Promise.all(describedBy.split(' ').map((id) => page.locator(`#${id}`).textContent()))
     expect(messages).toContain(problem.errors?.password)
-    await page.getByRole('alert').filter({ hasText: problem.detail }).waitFor()
+    // Said once, by the field: the problem's detail repeats it, so no banner says it again.
+    expect(await page.getByText(problem.errors!.password!).count()).toBe(1)
+    expect(await page.getByRole('alert').count()).toBe(0)
+  })
+
+  it('reports an email that is already registered once, under the email field', async () => {
+    const { page } = await person()
+    const taken = await createAccount(baseUrl)
+    await page.goto('/register')
+    const email = page.getByLabel('Email', { exact: true })
+    await email.fill(taken.email.toUpperCase())
+    await page.getByLabel('Password', { exact: true }).fill(freshCredentials().password)
+    await page.getByRole('button', { name: 'Create account' }).click()
+
+    await expect.poll(() => email.getAttribute('aria-invalid')).toBe('true')
+    await page.getByText('That email is already registered. Sign in instead.').waitFor()
+    expect(await page.getByText('already registered').count()).toBe(1)
   })
 })
 
@@ -282,16 +298,21 @@ describe('look and accessibility', () => {
         const violations = await seriousA11yViolations(page)
         if (violations.length > 0) found.push(`${name} (${colorScheme}):\n${describeViolations(violations)}`)
       }
+      // The sign-in form with its error banner showing, so its colours are checked too.
       await page.goto('/signin')
       await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor()
+      await page.getByLabel('Email', { exact: true }).fill(freshCredentials().email)
+      await page.getByLabel('Password', { exact: true }).fill('not the password at all')
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+      await page.getByRole('alert').waitFor()
       await check('sign-in')
 
-      // The register form with a field error and a banner showing, so their colours are checked too.
+      // The register form with a field error showing.
       await page.goto('/register')
       await page.getByLabel('Email', { exact: true }).fill(freshCredentials().email)
       await page.getByLabel('Password', { exact: true }).fill('password123')
       await page.getByRole('button', { name: 'Create account' }).click()
-      await page.getByRole('alert').waitFor()
+      await page.locator('#main [aria-invalid="true"]').first().waitFor()
       await check('register')
 
       await signUpInContext(context)

@@ -17,7 +17,7 @@ import { clearSessionCookie, issueSessionCookie, requireSession } from '../http/
 
 const emailTaken = () =>
   new Problem(409, 'email-taken', 'That email is already registered. Sign in instead.', {
-    email: 'That email is already registered.',
+    email: 'That email is already registered. Sign in instead.',
   })
 
 // One body for unknown email and wrong password, so a response never tells which.

@@ -28,9 +28,12 @@ export function createFormState<F extends string>(fields: readonly F[]) {
       if (known.has(field)) inline[field as F] = message
       else elsewhere.push(message)
     }
+    // Each message once: a detail that only repeats a field's own message stays by that field.
+    const detail = err.problem.detail
+    const repeated = Object.values(inline).includes(detail)
     setErrors(() => inline)
-    setMore(elsewhere)
-    setBanner(err.problem.detail)
+    setMore(elsewhere.filter((message) => message !== detail))
+    setBanner(repeated ? null : detail)
   }
 
   // Moving focus to the first bad field is how keyboard and screen-reader users find it.
