@@ -9,6 +9,7 @@ import type { DeliveryState } from '../../chat/delivery-state.ts'
 import type { ShownMessage } from '../../chat/message-changes.ts'
 import { AttachmentList } from './attachment-list.tsx'
 import { hasActions, type MenuView, MessageToolbar } from './message-actions.tsx'
+import { MessageBody } from './message-body.tsx'
 import { MessageEditor } from './message-editor.tsx'
 import { Reactions } from './reactions.tsx'
 import { MessageQuote } from './reply-quote.tsx'
@@ -36,6 +37,8 @@ export interface MessageRowProps {
   onShowOriginal: (seq: number) => void
   onReact: (emoji: string, on: boolean) => void
   onReply: () => void
+  /** Either member blocked the other: no replies or reactions (CONTRACT.md: Blocking). */
+  locked?: boolean
   onOpenMenu: (anchor: HTMLElement, view: MenuView) => void
   onSaveEdit: (body: string) => void
   onCancelEdit: () => void
@@ -51,7 +54,7 @@ export function MessageRow(props: MessageRowProps) {
     bubble = el
     const detach = attachTouchGestures(el, {
       onLongPress: () => actionable() && props.onOpenMenu(el, 'menu'),
-      onSwipeRight: () => actionable() && props.onReply(),
+      onSwipeRight: () => actionable() && !props.locked && props.onReply(),
     })
     onCleanup(detach)
   }
@@ -98,9 +101,7 @@ export function MessageRow(props: MessageRowProps) {
               <Show when={!m.unreadable} fallback={<p class="msg-body msg-unreadable">This message can't be read.</p>}>
                 {/* A message of files alone has no text to show. */}
                 <Show when={props.shown.body !== '' || !(props.shown.attachments?.length || m.files?.length)}>
-                  <p class="msg-body" dir="auto">
-                    {props.shown.body}
-                  </p>
+                  <MessageBody body={props.shown.body} />
                 </Show>
               </Show>
             </Show>
@@ -128,7 +129,10 @@ export function MessageRow(props: MessageRowProps) {
             </span>
           </div>
           <Show when={actionable()}>
-            <MessageToolbar onReply={props.onReply} onMenu={(anchor) => props.onOpenMenu(anchor, 'menu')} />
+            <MessageToolbar
+              onReply={props.locked ? undefined : props.onReply}
+              onMenu={(anchor) => props.onOpenMenu(anchor, 'menu')}
+            />
           </Show>
         </Show>
       </div>
@@ -137,6 +141,7 @@ export function MessageRow(props: MessageRowProps) {
         me={props.me}
         peerName={props.peerFirstName}
         onToggle={props.onReact}
+        readOnly={props.locked}
       />
       <Show when={m.status === 'failed' && m.seq === null}>
         <p class="msg-problem">

@@ -1,6 +1,8 @@
-// Right-to-left text (issue 14, bug 1): bodies, previews, quotes and the composer take their
-// direction from their own first strong character, so Arabic and Hebrew read right to left
-// with their punctuation at the right end, and Latin text beside them stays left to right.
+// How message text is shown (issue 14). Right-to-left text (bug 1): bodies, previews, quotes
+// and the composer take their direction from their own first strong character, so Arabic
+// and Hebrew read right to left with their punctuation at the right end, and Latin text
+// beside them stays left to right. Links are clickable, markup stays text, and a few emoji
+// alone show larger.
 import type { Locator } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
 import { usePeople } from './helpers/browser.ts'
@@ -14,7 +16,7 @@ function direction(locator: Locator): Promise<string> {
   return locator.evaluate((el) => (el.matches(':dir(rtl)') ? 'rtl' : 'ltr'))
 }
 
-describe('right-to-left text', () => {
+describe('message text', () => {
   it('lays out Arabic and Hebrew bodies, previews and drafts right to left, Latin ones left to right', async () => {
     const family = uniqueWord('Dir')
     const [a, b] = [await person(), await person()]
@@ -47,5 +49,35 @@ describe('right-to-left text', () => {
     const preview = a.page.locator('.conv-preview bdi').filter({ hasText: hebrew.split(' ').at(-1)! })
     await preview.waitFor()
     expect(await direction(preview)).toBe('rtl')
+  })
+
+  it('makes links clickable in a new tab without a referrer, shows markup as text and a few emoji larger', async () => {
+    const family = uniqueWord('Links')
+    const [a, b] = [await person(), await person()]
+    const [ada, bob] = await Promise.all([signUpNamed(a.context, 'Ada', family), signUpNamed(b.context, 'Bob', family)])
+    await a.page.goto(`/c/${bob.user.id}`)
+    await b.page.goto(`/c/${ada.user.id}`)
+    await Promise.all([conversationReady(a.page, bob.name), conversationReady(b.page, ada.name)])
+
+    const word = uniqueWord('w')
+    await sendMessage(a.page, `Docs at https://example.com/docs?x=1 (${word}).`)
+    await sendMessage(a.page, `<b>${word}</b> <img src=x onerror=alert(1)>`)
+    await sendMessage(a.page, '👍🎉')
+    await messageRow(b.page, '👍🎉').waitFor()
+
+    const link = messageRow(b.page, word).first().getByRole('link', { name: 'https://example.com/docs?x=1' })
+    expect(await link.getAttribute('href')).toBe('https://example.com/docs?x=1')
+    expect(await link.getAttribute('target')).toBe('_blank')
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer')
+
+    const markup = messageRow(b.page, `<b>${word}</b>`).locator('.msg-body')
+    expect(await markup.textContent()).toBe(`<b>${word}</b> <img src=x onerror=alert(1)>`)
+    expect(await markup.locator('b, img').count()).toBe(0)
+
+    const size = (text: string) =>
+      messageRow(b.page, text)
+        .locator('.msg-body')
+        .evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize))
+    expect(await size('👍🎉')).toBeGreaterThan((await size(`<b>${word}</b>`)) * 1.5)
   })
 })
