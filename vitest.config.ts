@@ -19,7 +19,12 @@ export default defineConfig({
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: await readD1Migrations('./migrations'),
-                  FERNET_KEYS: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=',
+                  // The primary, then an older key: test/worker/key-rotation.test.ts seals data with the
+                  // older key alone, as an instance would have stored it before the rotation.
+                  FERNET_KEYS:
+                    'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=,WNuLKzUPZxb3KG1rLVf9YNcX3D9C0NAGrH6vuXJGBGw=',
+                  // Key rotation steps only when a test runs the coordinator's alarm (key-rotation.test.ts).
+                  KEY_ROTATION_PAUSE_MS: '3600000',
                   JWT_SECRET: 'test-jwt-secret-0123456789abcdef0123456789abcdef',
                   NAME_INDEX_KEY: 'test-name-index-key-0123456789abcdef',
                   VAPID_PUBLIC_KEY: vapid.publicKey,

@@ -41,6 +41,18 @@ export interface KeysReport {
   }
 }
 
+/** GET /api/admin/keys as Parley answers it: the report, and when its token counts were taken. */
+export interface KeysStatus extends KeysReport {
+  census: {
+    /** When the counts were taken (absent before the first census finished). */
+    takenAt?: string
+    /** A pass (census or re-encryption) is under way: the counts are from the one before. */
+    counting: boolean
+    /** Stored tokens no key in FERNET_KEYS opens. */
+    unreadable: number
+  }
+}
+
 export interface Message {
   seq: number
   clientId: string

@@ -88,6 +88,8 @@ export type ServerFrame =
       editWindowSeconds: number
       /** Parley's addition: the largest file one attachment may be (ATTACHMENT_MAX_BYTES). */
       maxAttachmentBytes: number
+      /** Parley's addition (CONTRACT.md: Blocking): whether either member blocked the other, from this member's side. */
+      blocked: BlockState
     }
   | { type: 'message'; message: Message }
   | { type: 'update'; message: Message }
@@ -96,6 +98,8 @@ export type ServerFrame =
   /** Parley's addition: read receipts were switched, by either member; `readUpTo` as `ready` has it now. */
   | { type: 'receipts'; readReceipts: boolean; readUpTo: Record<string, number> }
   | { type: 'typing'; userId: string }
+  /** Parley's addition: a block began or ended; `blocked` as `ready` has it now, from this member's side. */
+  | { type: 'blocked'; blocked: BlockState }
   | { type: 'error'; code: ErrorCode; message: string; clientId?: string; seq?: number }
   | { type: 'notice'; notice: Notice }
   | ClosingFrame

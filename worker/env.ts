@@ -3,8 +3,10 @@ import type { DrizzleD1Database } from 'drizzle-orm/d1'
 import type { User } from '../protocol/api.ts'
 import type * as schema from './db/schema.ts'
 import type { UserInbox } from './inbox/user-inbox.ts'
+import type { KeyRotation } from './keys/key-rotation.ts'
 import type { RateLimiter } from './limits/rate-limiter.ts'
 import type { ChatRoom } from './rooms/chat-room.ts'
+import type { RetentionWalk } from './rooms/retention-walk.ts'
 
 export interface Env {
   DB: D1Database
@@ -12,6 +14,10 @@ export interface Env {
   CHAT_ROOM: DurableObjectNamespace<ChatRoom>
   USER_INBOX: DurableObjectNamespace<UserInbox>
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
+  /** The one-off walk that nudges idle rooms when RETENTION_DAYS changes (retention-walk.ts). */
+  RETENTION_WALK: DurableObjectNamespace<RetentionWalk>
+  /** The one coordinator of token censuses and re-encryption (keys/key-rotation.ts). */
+  KEY_ROTATION: DurableObjectNamespace<KeyRotation>
   /** Attachment bytes and thumbnails, each stored as a Fernet token. */
   ATTACHMENTS: R2Bucket
   /** Comma-separated url-safe base64 Fernet keys; the first encrypts. */
@@ -39,10 +45,19 @@ export interface Env {
   ATTACHMENT_MAX_BYTES?: string
   ATTACHMENT_QUOTA_BYTES?: string
   UPLOADS_PER_MINUTE?: string
+  /** Blocks and unblocks one user may make per minute (PUT/DELETE /api/me/blocks). */
+  BLOCK_CHANGES_PER_MINUTE?: string
   /** Seconds after sending during which a message may be edited (default 86400). */
   EDIT_WINDOW_SECONDS?: string
   MAX_SOCKETS_PER_SESSION?: string
   MAX_SOCKETS_PER_USER?: string
+  /** Milliseconds between the steps of a census or re-encryption (default 20). */
+  KEY_ROTATION_PAUSE_MS?: string
+  /** Days a message is kept; 0 (the default) keeps forever (room-retention.ts). */
+  RETENTION_DAYS?: string
+  /** Data exports one user may start per hour, and messages per page of one (GET /api/me/export). */
+  EXPORTS_PER_HOUR?: string
+  EXPORT_PAGE_MESSAGES?: string
   /** VAPID key pair for Web Push (base64url: raw uncompressed public point, private scalar d). */
   VAPID_PUBLIC_KEY?: string
   VAPID_PRIVATE_KEY?: string

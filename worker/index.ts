@@ -6,9 +6,11 @@ import type { AppEnv } from './env.ts'
 import { checkOrigin } from './http/origin.ts'
 import { Problem } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
+import { noteRetentionPolicy } from './rooms/retention-walk.ts'
 import { admin } from './routes/admin/index.ts'
 import { attachments } from './routes/attachments.ts'
 import { auth } from './routes/auth.ts'
+import { blocks } from './routes/blocks.ts'
 import { conversations } from './routes/conversations.ts'
 import { me } from './routes/me.ts'
 import { notifications } from './routes/notifications.ts'
@@ -16,8 +18,10 @@ import { push } from './routes/push.ts'
 import { usersRoute } from './routes/users.ts'
 
 export { UserInbox } from './inbox/user-inbox.ts'
+export { KeyRotation } from './keys/key-rotation.ts'
 export { RateLimiter } from './limits/rate-limiter.ts'
 export { ChatRoom } from './rooms/chat-room.ts'
+export { RetentionWalk } from './rooms/retention-walk.ts'
 
 export const app = new Hono<AppEnv>()
 
@@ -34,6 +38,7 @@ app.use('*', async (c, next) => {
     c.res.headers.set('cache-control', 'no-store')
 })
 app.use('/api/*', checkOrigin)
+app.use('/api/*', noteRetentionPolicy)
 app.use('/api/*', async (c, next) => {
   c.set('db', openDb(c.env.DB))
   await next()
@@ -44,6 +49,8 @@ app.get('/api/health', async (c) => {
   return c.json({ ok: true })
 })
 app.route('/api/auth', auth)
+// Before /api/me, whose session middleware would otherwise check the session a second time.
+app.route('/api/me/blocks', blocks)
 app.route('/api/me', me)
 app.route('/api/users', usersRoute)
 app.route('/api/conversations', conversations)

@@ -1,6 +1,6 @@
 // The account routes of CONTRACT.md (Accounts), typed for the screens.
 import type { SessionInfo, User } from '../../protocol/api.ts'
-import { api } from './api.ts'
+import { api, request } from './api.ts'
 
 export interface RegisterInput {
   email: string
@@ -26,5 +26,8 @@ export const changePassword = (currentPassword: string, newPassword: string) =>
 export const listSessions = () => api.get<{ sessions: SessionInfo[] }>('/me/sessions')
 
 export const revokeSession = (id: string) => api.delete<void>(`/me/sessions/${encodeURIComponent(id)}`)
+
+/** CONTRACT.md: Deleting an account. */
+export const deleteAccount = (password: string) => request<void>('DELETE', '/me', { password })
 
 export const revokeOtherSessions = () => api.post<void>('/me/sessions/revoke-others')

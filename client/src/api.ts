@@ -84,6 +84,18 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return (await res.json()) as T
 }
 
+/** The ApiError of a failed response (a 401 also signs the client out), for callers that read the body themselves. */
+export async function errorOf(res: Response): Promise<ApiError> {
+  const error = new ApiError(await readProblem(res))
+  if (res.status === 401) onUnauthorized()
+  return error
+}
+
+/** The error of a request that never got an answer (offline, dropped). */
+export function networkError(): ApiError {
+  return new ApiError(fallbackProblem(0))
+}
+
 export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body),

@@ -33,7 +33,9 @@ export function SignedInArea(props: RouteSectionProps) {
   const location = useLocation()
   // After an explicit sign-out, coming back to this page is not what the person wants.
   const target = () =>
-    session.endedBy === 'sign-out' ? '/signin' : signInPath(`${location.pathname}${location.search}`)
+    session.endedBy === 'sign-out' || session.endedBy === 'deleted'
+      ? '/signin'
+      : signInPath(`${location.pathname}${location.search}`)
   return (
     <Switch>
       <Match when={session.status === 'loading'}>

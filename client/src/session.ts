@@ -7,7 +7,7 @@ import { ApiError, setUnauthorizedListener } from './api.ts'
 export type SessionStatus = 'loading' | 'signed-in' | 'signed-out' | 'unreachable'
 
 /** Why the last session ended: the sign-in screen explains an unexpected end. */
-export type SessionEnd = 'sign-out' | 'expired' | null
+export type SessionEnd = 'sign-out' | 'expired' | 'deleted' | null
 
 interface SessionState {
   status: SessionStatus
@@ -27,7 +27,8 @@ export function setSignedIn(user: User): void {
 let signingOut = false
 
 export function clearSession(endedBy: SessionEnd): void {
-  setState({ status: 'signed-out', user: null, endedBy: signingOut ? 'sign-out' : endedBy })
+  // A deletion is said as such even while this device ends its own sessions.
+  setState({ status: 'signed-out', user: null, endedBy: signingOut && endedBy !== 'deleted' ? 'sign-out' : endedBy })
 }
 
 /** Runs this device's own sign-out: a session end that it causes is not "ended elsewhere". */
@@ -55,8 +56,9 @@ export async function loadSession(): Promise<void> {
   }
 }
 
-/** "Ada Lovelace", or the email when no name is set. */
-export function displayName(user: Pick<User, 'firstName' | 'lastName' | 'email'>): string {
+/** "Ada Lovelace", or the email when no name is set; "Deleted account" for a deleted Peer. */
+export function displayName(user: Pick<User, 'firstName' | 'lastName' | 'email'> & { deleted?: true }): string {
+  if (user.deleted) return 'Deleted account'
   const name = [user.firstName, user.lastName].filter((part) => part.length > 0).join(' ')
   return name || user.email
 }

@@ -278,6 +278,8 @@ describe('activity', () => {
       expect(await table.locator('tbody tr').count()).toBe(hours)
     }
     expect(await page.locator('.chart-bar').count()).toBeGreaterThanOrEqual(2)
+    // The retention policy (wrangler.toml's RETENTION_DAYS = "0").
+    await page.getByText('Retention: messages are kept forever (RETENTION_DAYS is 0).').waitFor()
     const paths = await screenshotWidths(page, 'admin-activity')
     expect(paths).toHaveLength(2)
   })

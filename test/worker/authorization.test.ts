@@ -68,7 +68,10 @@ const RULES: Record<string, Rule> = {
   },
   'POST /api/auth/logout': { destructive: true, ok: 204, request: () => ({ path: '/api/auth/logout', body: {} }) },
   'GET /api/me': { ok: 200, request: () => ({ path: '/api/me' }) },
+  // A fresh account per caller: one export runs per user at a time, a few per hour.
+  'GET /api/me/export': { destructive: true, ok: 200, request: () => ({ path: '/api/me/export' }) },
   'PATCH /api/me': { ok: 200, request: () => ({ path: '/api/me', body: { firstName: 'Matrix' } }) },
+  'DELETE /api/me': { destructive: true, ok: 204, request: () => ({ path: '/api/me', body: { password: PASSWORD } }) },
   'POST /api/me/password': {
     destructive: true,
     ok: 204,
@@ -92,6 +95,10 @@ const RULES: Record<string, Rule> = {
       return { path: `/api/me/sessions/${sessions[0]?.id ?? crypto.randomUUID()}` }
     },
   },
+  'GET /api/me/blocks': { ok: 200, request: () => ({ path: '/api/me/blocks' }) },
+  // The target, never alice or bob: a block between them would refuse the matrix's own chat.
+  'PUT /api/me/blocks/:userId': { ok: 204, request: (w) => ({ path: `/api/me/blocks/${w.target.id}`, body: {} }) },
+  'DELETE /api/me/blocks/:userId': { ok: 204, request: (w) => ({ path: `/api/me/blocks/${w.target.id}` }) },
   'GET /api/users': { ok: 200, request: (w) => ({ path: `/api/users?q=${encodeURIComponent(w.bob.email)}` }) },
   'GET /api/conversations': { ok: 200, request: () => ({ path: '/api/conversations' }) },
   'GET /api/conversations/:peerId/messages': {

@@ -31,6 +31,7 @@ describe('chat socket', () => {
       readReceipts: true,
       editWindowSeconds: 86400,
       maxAttachmentBytes: 10 * 1024 * 1024,
+      blocked: 'none',
     })
     ws.close()
   })

@@ -94,6 +94,7 @@ describe('conversation list', () => {
       lastMessage: { seq: 2, senderId: a.id, body: 'are you there?' },
       unread: 2,
       peerReadUpTo: 0,
+      blocked: 'none',
     })
     const mine = await eventually(
       () => conversationsOf(a.cookie),

@@ -2,6 +2,10 @@
 // any standard Fernet library given FERNET_KEYS reads what the bucket holds.
 import { decrypt, encrypt, type FernetKeyring } from '../crypto/fernet.ts'
 import type { Env } from '../env.ts'
+import { keyFingerprints } from '../keys/fingerprints.ts'
+
+/** R2 custom metadata naming the fingerprint of the key that sealed the object (key rotation, ADR 009). */
+export const BLOB_KEY_METADATA = 'fernet-key'
 
 /** `type` is kept in the clear only for thumbnails (an image type, no person's data). */
 export async function putBlob(
@@ -11,7 +15,11 @@ export async function putBlob(
   bytes: Uint8Array,
   type?: string,
 ): Promise<void> {
-  await env.ATTACHMENTS.put(key, await encrypt(keys, bytes), type ? { httpMetadata: { contentType: type } } : undefined)
+  const [token, [primary]] = await Promise.all([encrypt(keys, bytes), keyFingerprints(env.FERNET_KEYS)])
+  await env.ATTACHMENTS.put(key, token, {
+    ...(type ? { httpMetadata: { contentType: type } } : {}),
+    customMetadata: { [BLOB_KEY_METADATA]: primary! },
+  })
 }
 
 /** The bytes, or null when the object is gone (deleted, swept) or no key opens it. */

@@ -151,6 +151,29 @@ export async function decrypt(
   return null
 }
 
+/**
+ * Which key of the ring made `token`: its index (0 is the primary), or -1 when none did or it is not a token.
+ * HMAC only: nothing is decrypted, and the timestamp is not judged (a census counts what is stored).
+ */
+export async function keyIndexOf(keys: FernetKeyring, token: string): Promise<number> {
+  const bytes = decodeBase64Url(token)
+  if (bytes === null) return -1
+  const cipherLength = bytes.length - HEADER - MAC
+  if (cipherLength < BLOCK || cipherLength % BLOCK !== 0 || bytes[0] !== VERSION) return -1
+  const signed = bytes.subarray(0, HEADER + cipherLength)
+  const mac = bytes.subarray(HEADER + cipherLength)
+  const ring = keys[KEYS]
+  for (let i = 0; i < ring.length; i++) {
+    if (await crypto.subtle.verify('HMAC', ring[i]!.signing, mac, signed)) return i
+  }
+  return -1
+}
+
+/** How many keys the ring holds. */
+export function keyCount(keys: FernetKeyring): number {
+  return keys[KEYS].length
+}
+
 export function encryptText(keys: FernetKeyring, text: string): Promise<string> {
   return encrypt(keys, text)
 }

@@ -7,7 +7,7 @@ import { auditLog } from './schema.ts'
 export interface AuditEvent {
   actorId: string | null
   action: string
-  targetType: 'user' | 'conversation'
+  targetType: 'user' | 'conversation' | 'keys'
   targetId: string
   /** Name values in here must already be Fernet tokens. */
   changes: Record<string, unknown>

@@ -1,7 +1,7 @@
 // Users in D1: rows to API shapes (names decrypted), look-ups, name index maintenance.
-import { and, eq, inArray, ne, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm'
 import { normalizeEmail } from '../../protocol/account-rules.ts'
-import type { Peer, User } from '../../protocol/api.ts'
+import { deletedPeer, type Peer, type User } from '../../protocol/api.ts'
 import type { FernetKeyring } from '../crypto/fernet.ts'
 import { openName, sealName } from '../crypto/keys.ts'
 import { nameTokens, nameWords, wordToken } from '../crypto/name-index.ts'
@@ -26,6 +26,7 @@ export async function toUser(keys: FernetKeyring, row: UserRow): Promise<User> {
 }
 
 export async function toPeer(keys: FernetKeyring, row: UserRow): Promise<Peer> {
+  if (row.deletedAt) return deletedPeer(row.id)
   const { id, email, firstName, lastName } = await toUser(keys, row)
   return { id, email, firstName, lastName }
 }
@@ -43,19 +44,29 @@ export async function findUser(db: Db, id: string): Promise<UserRow | undefined>
  * conversations, so the ids go in chunks: one `in (…)` per MAX_BOUND_PARAMETERS ids.
  */
 export async function findPeers(db: Db, keys: FernetKeyring, ids: readonly string[]): Promise<Peer[]> {
-  const columns = { id: users.id, email: users.email, firstName: users.firstName, lastName: users.lastName }
+  const columns = {
+    id: users.id,
+    email: users.email,
+    firstName: users.firstName,
+    lastName: users.lastName,
+    deletedAt: users.deletedAt,
+  }
   const pages = await Promise.all(
     chunk([...new Set(ids)], MAX_BOUND_PARAMETERS).map((part) =>
       db.select(columns).from(users).where(inArray(users.id, part)).all(),
     ),
   )
   return Promise.all(
-    pages.flat().map(async (r) => ({
-      id: r.id,
-      email: r.email,
-      firstName: await openName(keys, r.firstName),
-      lastName: await openName(keys, r.lastName),
-    })),
+    pages.flat().map(async (r) =>
+      r.deletedAt
+        ? deletedPeer(r.id)
+        : {
+            id: r.id,
+            email: r.email,
+            firstName: await openName(keys, r.firstName),
+            lastName: await openName(keys, r.lastName),
+          },
+    ),
   )
 }
 
@@ -152,7 +163,7 @@ export async function searchUsers(
   return db
     .select()
     .from(users)
-    .where(and(eq(users.isActive, true), ne(users.id, excludeId), match))
+    .where(and(eq(users.isActive, true), isNull(users.deletedAt), ne(users.id, excludeId), match))
     .orderBy(users.email)
     .limit(limit)
     .all()

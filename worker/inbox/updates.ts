@@ -62,6 +62,8 @@ export interface ConversationUpdate {
   /** `changes` holds every edit and deletion with a rev in (changesAfter, rev]. */
   changesAfter: number
   changes: ChangedMessage[]
+  /** Retention destroyed the room's messages up to this seq: the inbox forgets their notifications. */
+  purgedUpTo?: number
 }
 
 /** What the inbox answers a snapshot with. */

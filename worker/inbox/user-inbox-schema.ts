@@ -41,6 +41,10 @@ const MIGRATIONS: string[] = [
   'alter table conversations add column delivered_up_to integer not null default 0;',
   // A message's attachments (names as Fernet tokens), for a preview of a message with no text.
   'alter table notifications add column attachments text;',
+  // Peers with a block either way (CONTRACT.md: Blocking), as the Worker last said (inbox-blocks.ts).
+  'create table blocks (peer_id text primary key, state text not null);',
+  // Rooms still to erase the user from after their account was deleted (account-erasure.ts).
+  'create table erasure_rooms (room_id text primary key);',
 ]
 
 export function migrateInbox(sql: SqlStorage): void {

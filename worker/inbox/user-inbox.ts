@@ -2,7 +2,7 @@
 // notifications and notification sockets, and knows in which rooms they have sockets
 // open (so ending a session can close them all).
 import { DurableObject } from 'cloudflare:workers'
-import { MAX_PREVIEW_CHARS, type Peer } from '../../protocol/api.ts'
+import { type BlockState, MAX_PREVIEW_CHARS, type Peer } from '../../protocol/api.ts'
 import { attachmentLabel } from '../../protocol/attachment-labels.ts'
 import {
   type ConversationEntry,
@@ -20,6 +20,7 @@ import { openDb } from '../db/client.ts'
 import { guardSql } from '../db/param-limit.ts'
 import { findPeers } from '../db/users.ts'
 import type { Env } from '../env.ts'
+import type { PassCursor, PassPage } from '../keys/token-tally.ts'
 import { type PushNotice, pushConfigured, type StoredSubscription } from '../push/web-push.ts'
 import { chatLimitsOf, SocketGates } from '../rooms/flood-gate.ts'
 import { roomById } from '../rooms/room-key.ts'
@@ -27,6 +28,10 @@ import { admission, refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { EndedSessions } from '../sockets/ended-sessions.ts'
 import { trySend } from '../sockets/send.ts'
+import { AccountErasure } from './account-erasure.ts'
+import { InboxBlocks } from './inbox-blocks.ts'
+import { passInboxPage } from './inbox-reencrypt.ts'
+import { forgetPurged } from './inbox-retention.ts'
 import { type NotificationRow, NotificationStore } from './notification-store.ts'
 import { PushSender } from './push-sender.ts'
 import { openAttachments, toMessage } from './stored-message.ts'
@@ -67,6 +72,8 @@ export class UserInbox extends DurableObject<Env> {
   private readonly gates: SocketGates
   private readonly notifications: NotificationStore
   private readonly pushes: PushSender
+  private readonly blocks: InboxBlocks
+  private readonly erasure: AccountErasure
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -74,6 +81,8 @@ export class UserInbox extends DurableObject<Env> {
     this.gates = new SocketGates(chatLimitsOf(env))
     this.notifications = new NotificationStore(this.sql)
     this.pushes = new PushSender(this.sql, ctx.storage, env)
+    this.blocks = new InboxBlocks(this.sql)
+    this.erasure = new AccountErasure(ctx, this.sql, env)
     void ctx.blockConcurrencyWhile(async () => migrateInbox(this.sql))
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
   }
@@ -109,6 +118,8 @@ export class UserInbox extends DurableObject<Env> {
    * the answer tells the room where to resume, and whether a device showed it live.
    */
   async applyConversation(update: ConversationUpdate): Promise<ConversationReceipt> {
+    // The user's account was deleted: the room is erased instead (account-erasure.ts).
+    if (this.erasure.claims(update.roomId)) return { rev: update.rev, deliveredUpTo: 0 }
     const current = this.sql
       .exec<ConversationRow>('select * from conversations where room_id = ?', update.roomId)
       .toArray()[0]
@@ -146,6 +157,7 @@ export class UserInbox extends DurableObject<Env> {
           this.sql.exec('update conversations set rev = ? where room_id = ?', rev, update.roomId)
         }
       }
+      if (update.purgedUpTo) changes.removed.push(...forgetPurged(this.sql, update.roomId, update.purgedUpTo))
       // De-duplicated by (room, seq): a seq at or below notified_up_to was notified already.
       const before = current?.notified_up_to ?? 0
       const added = this.notifications.add(update.roomId, update.peerId, update.notifications, before, update.readUpTo)
@@ -231,6 +243,11 @@ export class UserInbox extends DurableObject<Env> {
     return this.ctx.storage.kv.get<number>('storage_used') ?? 0
   }
 
+  /** Key rotation (worker/keys/): counts, or re-encrypts, one bounded page of this inbox's tokens. */
+  async reencryptPage(cursor: PassCursor | null, rewrite: boolean): Promise<PassPage> {
+    return passInboxPage(this.sql, await keyringOf(this.env), cursor, rewrite)
+  }
+
   // ---- Web Push subscriptions (one per device) ----
 
   addPushSubscription(sub: StoredSubscription): void {
@@ -283,6 +300,40 @@ export class UserInbox extends DurableObject<Env> {
   }
 
   // ---- RPC from the Worker ----
+
+  /** DELETE /api/me, before D1 changes, then after (CONTRACT.md: Deleting an account; account-erasure.ts). */
+  expectErasure(userId: string): Promise<void> {
+    return this.erasure.expect(userId)
+  }
+
+  eraseAccount(userId: string): Promise<void> {
+    return this.erasure.begin(userId)
+  }
+
+  override async alarm(): Promise<void> {
+    await this.erasure.alarm()
+  }
+
+  /** From a room: the peer's account was deleted. Their notifications go; the list shows them deleted now. */
+  async peerErased(roomId: string, peerId: string): Promise<void> {
+    this.peers.delete(peerId)
+    const removed = this.sql
+      .exec<NotificationRow>('delete from notifications where room_id = ? and peer_id = ? returning *', roomId, peerId)
+      .toArray()
+    const unreadChanged = removed.some((r) => r.read === 0)
+    await this.pushChanges(roomId, [], { edited: [], removed }, unreadChanged)
+  }
+
+  /** A block between the user and this peer began or ended (PUT/DELETE /api/me/blocks): the list shows it live. */
+  async setBlock(peerId: string, state: BlockState): Promise<void> {
+    if (!this.blocks.set(peerId, state)) return
+    const row = this.sql
+      .exec<ConversationRow>('select * from conversations where peer_id = ? and last_message is not null', peerId)
+      .toArray()[0]
+    if (!row || !this.ctx.getWebSockets().length) return
+    const conversation = await this.toEntry(await keyringOf(this.env), row, await this.peersOf([peerId]))
+    if (conversation) this.broadcast({ type: 'conversation', conversation })
+  }
 
   async listConversations(): Promise<ConversationEntry[]> {
     const rows = this.sql
@@ -400,6 +451,8 @@ export class UserInbox extends DurableObject<Env> {
       lastMessage: stored ? await toMessage(keys, stored) : null,
       unread: r.unread,
       peerReadUpTo: r.peer_read_up_to,
+      // A deleted account's blocks are gone from D1 with it; a row left here means nothing.
+      blocked: peer.deleted ? 'none' : this.blocks.of(r.peer_id),
     }
   }
 

@@ -18,6 +18,11 @@ interface Lockout {
   since: number
 }
 
+interface Lease {
+  token: number
+  until: number
+}
+
 export interface Reservation {
   allowed: boolean
   /** Seconds until the caller may try again; 0 when allowed. */
@@ -80,6 +85,35 @@ export class RateLimiter extends DurableObject {
   /** A success ends the run of consecutive failures. */
   resetFailures(): void {
     this.ctx.storage.kv.delete('lockout')
+  }
+
+  /**
+   * Counts one run in the fixed window and takes the key's lease, or refuses while another
+   * run holds an unexpired lease or the window is full: one job at a time per key, a few per
+   * window (a data export). The lease lapses after `leaseS` unless renewed, so a run whose
+   * isolate died frees the key on its own.
+   */
+  reserveExclusive(limit: number, windowS: number, leaseS: number, now = Date.now()): Reservation & { busy: boolean } {
+    const lease = this.ctx.storage.kv.get<Lease>('lease')
+    if (lease && lease.until > now)
+      return { allowed: false, busy: true, retryAfter: secondsUntil(lease.until, now), token: 0 }
+    const counted = this.reserve(limit, windowS, now)
+    if (!counted.allowed) return { ...counted, busy: false }
+    this.ctx.storage.kv.put('lease', { token: now, until: now + leaseS * 1000 })
+    return { allowed: true, busy: false, retryAfter: 0, token: now }
+  }
+
+  /** Extends the lease `reserveExclusive` gave; false when it lapsed (or was never this one). */
+  renewLease(token: number, leaseS: number, now = Date.now()): boolean {
+    const lease = this.ctx.storage.kv.get<Lease>('lease')
+    if (!lease || lease.token !== token || lease.until <= now) return false
+    this.ctx.storage.kv.put('lease', { token, until: now + leaseS * 1000 })
+    return true
+  }
+
+  /** The run is over: the key is free for the next (the window keeps its count). */
+  releaseLease(token: number): void {
+    if (this.ctx.storage.kv.get<Lease>('lease')?.token === token) this.ctx.storage.kv.delete('lease')
   }
 
   private window(windowS: number, now: number): Window {

@@ -2,7 +2,7 @@
 // sends, edits, deletions and reactions, each checked against the rules first. Returns what
 // the room must do once the batch is durable; nothing here touches sockets or memory caches.
 import type { ClientFrame, ServerFrame } from '../../protocol/frames.ts'
-import { type Refusal, refuseDelete, refuseEdit, refuseReact, refuseReply } from './change-rules.ts'
+import { BLOCKED, type Refusal, refuseDelete, refuseEdit, refuseReact, refuseReply } from './change-rules.ts'
 import type { MessageLog, MessageRow } from './message-log.ts'
 import type { AttachmentRow, RoomAttachments } from './room-attachments.ts'
 
@@ -25,6 +25,8 @@ export interface BatchContext {
   isEnded(sessionId: string): boolean
   /** Whether the recipient is looking at the conversation: then a message owes no notification. */
   viewing(userId: string): boolean
+  /** Either member blocked the other: sends, edits and reactions are refused (CONTRACT.md: Blocking). */
+  blocked: boolean
   /** The current plaintext of a message, if the room has it: an edit to the same text changes nothing. */
   bodyOf(seq: number): string | null | undefined
   editWindowMs: number
@@ -78,6 +80,7 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
         }
         const files = f.attachments ?? []
         const refusal =
+          (ctx.blocked ? BLOCKED : null) ??
           (f.replyTo !== undefined ? refuseReply(ctx.log.get(f.replyTo)) : null) ??
           (ctx.attachments.claimable(files, p.userId)
             ? null
@@ -111,7 +114,7 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
       }
       case 'edit': {
         const row = ctx.log.get(f.seq)
-        const refusal = refuseEdit(row, f.seq, p.userId, ctx.now, ctx.editWindowMs)
+        const refusal = ctx.blocked ? BLOCKED : refuseEdit(row, f.seq, p.userId, ctx.now, ctx.editWindowMs)
         if (refusal) {
           refuse(p, refusal)
           continue
@@ -140,7 +143,7 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
       }
       case 'react': {
         const row = ctx.log.get(f.seq)
-        const refusal = refuseReact(row, f.seq, f.on, ctx.log.emojiOn(f.seq, f.emoji))
+        const refusal = ctx.blocked ? BLOCKED : refuseReact(row, f.seq, f.on, ctx.log.emojiOn(f.seq, f.emoji))
         if (refusal) {
           refuse(p, refusal)
           continue

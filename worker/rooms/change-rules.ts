@@ -24,6 +24,12 @@ function describeWindow(ms: number): string {
   return minutes === 1 ? '1 minute' : `${minutes} minutes`
 }
 
+/** CONTRACT.md: Blocking. Either member's block stops sends, edits and reactions from both; deleting still works. */
+export const BLOCKED: Refusal = {
+  code: 'blocked',
+  message: 'Messages, edits and reactions are off in this conversation while one of you has blocked the other.',
+}
+
 const notFound = (seq: number): Refusal => ({
   code: 'not-found',
   message: `There is no message ${seq} in this conversation.`,

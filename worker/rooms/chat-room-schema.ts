@@ -65,6 +65,10 @@ const MIGRATIONS: string[] = [
      size integer not null,
      thumbnail integer not null
    );`,
+  // Members who blocked the other (CONTRACT.md: Blocking), as the Worker last said (room-blocks.ts).
+  'create table blocks (user_id text primary key);',
+  // Members whose account was deleted (CONTRACT.md: Deleting an account; member-erasure.ts).
+  'create table erased_members (user_id text primary key, erased_at text not null);',
 ]
 
 export function migrate(sql: SqlStorage): void {

@@ -24,6 +24,8 @@ import { recordRoomActivity } from '../db/room-activity.ts'
 import type { Env } from '../env.ts'
 import { Problem } from '../http/problem.ts'
 import type { ConversationUpdate } from '../inbox/updates.ts'
+import { keyFingerprints } from '../keys/fingerprints.ts'
+import type { PassCursor, PassPage } from '../keys/token-tally.ts'
 import { refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { BodyCache } from './body-cache.ts'
@@ -33,6 +35,7 @@ import { migrate } from './chat-room-schema.ts'
 import { chatLimitsOf, type FloodGate, MemberGates, SocketGates } from './flood-gate.ts'
 import { GroupCommit } from './group-commit.ts'
 import { InboxSnapshots } from './inbox-snapshot.ts'
+import { MemberErasure } from './member-erasure.ts'
 import { MemberState } from './member-state.ts'
 import { MessageLog } from './message-log.ts'
 import { MessageView } from './message-view.ts'
@@ -40,7 +43,11 @@ import { Notices } from './notices.ts'
 import { Outbox } from './outbox.ts'
 import { PeerProfiles } from './peer-profiles.ts'
 import { type AttachmentRow, RoomAttachments } from './room-attachments.ts'
+import { parseBlockers, RoomBlocks } from './room-blocks.ts'
+import { type ExportPage, RoomExport } from './room-export.ts'
 import { type Downloadable, type NewUpload, RoomFiles } from './room-files.ts'
+import { passRoomPage } from './room-reencrypt.ts'
+import { RoomRetention } from './room-retention.ts'
 import { type SocketAttachment as Attachment, attachmentOf, RoomSockets } from './room-sockets.ts'
 
 export interface HistoryPage {
@@ -70,6 +77,8 @@ export const ROOM_HEADERS = {
   members: 'x-parley-members',
   /** Both members' read receipts switches, `1` or `0`, in the order of `members`. */
   receipts: 'x-parley-receipts',
+  /** The members who blocked the other, comma-separated ('' for none): see room-blocks.ts. */
+  blockers: 'x-parley-blockers',
 } as const
 
 /** Counters reach D1 about this often (plus up to 20% jitter, so rooms do not flush in step): never a D1 write per message. */
@@ -101,6 +110,10 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly editWindowMs: number
   private readonly sockets: RoomSockets
   private readonly profiles: PeerProfiles
+  private readonly retention: RoomRetention
+  private readonly erasure: MemberErasure
+  private readonly blocks: RoomBlocks
+  private readonly exports: RoomExport
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -108,12 +121,16 @@ export class ChatRoom extends DurableObject<Env> {
     this.log = new MessageLog(ctx.storage, this.sql)
     this.state = new MemberState(this.sql)
     this.attachments = new RoomAttachments(this.sql)
+    this.blocks = new RoomBlocks(this.sql)
     this.snapshots = new InboxSnapshots(ctx.id.toString(), this.log, this.state, this.attachments)
     this.notices = new Notices(this.sql)
     this.maxAttachmentBytes = attachmentLimitsOf(env).maxBytes
     this.files = new RoomFiles(env, this.sql, this.attachments)
+    this.retention = new RoomRetention(env, this.sql, this.log)
     this.view = new MessageView(this.log, this.attachments, this.bodies, () => this.keyring(), ctx.id.toString())
     this.profiles = new PeerProfiles(env)
+    this.erasure = new MemberErasure(this.sql, this.log, this.attachments)
+    this.exports = new RoomExport(this.sql, this.log, this.attachments, () => this.keyring(), ctx.id.toString())
     const limits = chatLimitsOf(env)
     this.editWindowMs = editWindowMsOf(env)
     this.gates = new SocketGates(limits)
@@ -137,6 +154,8 @@ export class ChatRoom extends DurableObject<Env> {
       migrate(this.sql)
       this.load()
       this.alarmAt = await ctx.storage.getAlarm()
+      // Every wake arms the retention alarm too, so a room idle since before the policy still purges.
+      this.armAlarm()
     })
     // Answered by the runtime itself, so idle rooms stay hibernated.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
@@ -155,6 +174,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.ensureMembers(members[0]!, members[1]!)
     if (!this.isMember(userId)) return new Response('Not a member of this conversation', { status: 403 })
     this.noteReceipts(request.headers.get(ROOM_HEADERS.receipts))
+    this.setBlocks(this.members!, parseBlockers(request.headers.get(ROOM_HEADERS.blockers)))
     // Refused before any work; checked again below, after the awaits.
     const early = this.sockets.admission(userId, sessionId)
     if (early !== 'ok') return refusal(early)
@@ -166,6 +186,9 @@ export class ChatRoom extends DurableObject<Env> {
 
     const peer = await this.profiles.of(this.peerOf(userId))
     if (!peer) return new Problem(404, 'user-not-found', 'There is no user with that id.').toResponse()
+    if (this.erasure.isErased(userId)) return refusal('session-ended')
+    // A room the deletion has not reached yet (or never listed) learns of it here.
+    if (peer.deleted && !this.erasure.isErased(peer.id)) await this.eraseMember(peer.id)
     for (;;) {
       // From here on nothing awaits once the replay is built: the socket joins the broadcast
       // set in the same turn, so no live frame can overtake (or repeat) a replayed one. A
@@ -196,10 +219,12 @@ export class ChatRoom extends DurableObject<Env> {
     before: number | null,
     limit: number,
     receipts?: string,
+    blockers?: string[],
   ): Promise<HistoryPage> {
     this.ensureMembers(...members)
     if (!this.isMember(userId)) throw new Error('not a member of this conversation')
     this.noteReceipts(receipts ?? null)
+    this.setBlocks(members, blockers ?? null)
     let hasMore = false
     const messages = await this.view.messages(
       () => {
@@ -210,6 +235,20 @@ export class ChatRoom extends DurableObject<Env> {
       { readAt: this.receiptsOn() },
     )
     return { messages, hasMore, notices: this.notices.list() }
+  }
+
+  /** A page of the member's data export: the messages after `afterSeq`, ascending, as history shows them. */
+  async exportPage(
+    userId: string,
+    members: [string, string],
+    afterSeq: number,
+    limit: number,
+    receipts?: string,
+  ): Promise<ExportPage> {
+    this.ensureMembers(...members)
+    if (!this.isMember(userId)) throw new Error('not a member of this conversation')
+    this.noteReceipts(receipts ?? null)
+    return this.exports.page(afterSeq, limit, { readAt: this.receiptsOn() })
   }
 
   /** Staff view of stored messages: metadata and the Fernet token ('' once deleted), never plaintext. */
@@ -238,6 +277,13 @@ export class ChatRoom extends DurableObject<Env> {
     const notice = this.notices.record(staffId, now)
     if (notice) this.broadcast({ type: 'notice', notice })
     return notice
+  }
+
+  /** The retention walk's nudge (retention-walk.ts): reads the policy again and arms the purge; true when one is planned. */
+  nudgeRetention(): boolean {
+    this.retention.plan()
+    this.armAlarm()
+    return this.retention.nextAt() !== null
   }
 
   /**
@@ -269,15 +315,57 @@ export class ChatRoom extends DurableObject<Env> {
     return removed.length > 0
   }
 
+  /**
+   * The member's account was deleted (CONTRACT.md: Deleting an account): one chunk of their
+   * data goes, as member-erasure.ts says; their inbox calls again until `done`. Idempotent.
+   */
+  async eraseMember(userId: string): Promise<{ done: boolean }> {
+    if (!this.isMember(userId)) return { done: true }
+    await this.view.warm(this.erasure.reactedRows(userId))
+    const fx = this.log.transaction(() => this.erasure.erase(userId, new Date().toISOString()))
+    this.profiles.forget(userId)
+    this.sockets.closeSessions(userId, null, 4401, 'account deleted')
+    for (const seq of fx.deleted) this.bodies.forget(seq)
+    if (fx.destroyed.length > 0) this.ctx.waitUntil(this.destroyFiles(fx.destroyed))
+    const peer = this.peerOf(userId)
+    this.snapshots.recount(peer, userId)
+    if (fx.changed.length > 0) {
+      this.afterChange()
+      this.broadcast(...this.framesOf(fx.changed, 'update').sort((x, y) => revOf(x) - revOf(y)))
+      this.outbox.schedule()
+      this.outbox.hurry()
+    }
+    // The peer's list and notifications show it now, not at the outbox's next round.
+    await this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(peer)).peerErased(this.ctx.id.toString(), userId)
+    await this.deliverTo(peer)
+    return { done: fx.done }
+  }
+
   /** A member switched read receipts (PATCH /api/me, through their inbox). */
   setReadReceipts(userId: string, on: boolean): void {
     if (!this.isMember(userId)) return
     if (this.state.setReceipts(userId, on)) this.receiptsChanged()
   }
 
+  /**
+   * Who of the pair blocked the other (D1's truth, from PUT/DELETE /api/me/blocks, upgrades and
+   * history calls): changes stop at once, also on open sockets, and each member's sockets hear it.
+   */
+  setBlocks(members: [string, string], blockers: string[] | null): void {
+    this.ensureMembers(...members)
+    if (!blockers || !this.blocks.set(this.members!, blockers)) return
+    for (const m of this.members!) this.sockets.sendTo(m, { type: 'blocked', blocked: this.blocks.stateFor(m) })
+  }
+
   /** A push service accepted a notification for `seq`: it reached one of the member's devices. */
   noteDelivered(userId: string, upTo: number): void {
     if (this.isMember(userId)) this.advanceDelivery(userId, upTo)
+  }
+
+  /** Key rotation (worker/keys/): counts, or re-encrypts, one bounded page of this room's tokens. */
+  async reencryptPage(cursor: PassCursor | null, rewrite: boolean): Promise<PassPage> {
+    const [keys, fingerprints] = await Promise.all([this.keyring(), keyFingerprints(this.env.FERNET_KEYS)])
+    return passRoomPage({ env: this.env, sql: this.sql, keys, fingerprints }, cursor, rewrite)
   }
 
   // ---- socket handlers ----
@@ -338,8 +426,24 @@ export class ChatRoom extends DurableObject<Env> {
     // The runtime deletes the alarm that fired unless the handler sets another.
     this.alarmAt = null
     await this.sweepUploads()
+    await this.purgeExpired()
     await this.catchUp()
     this.armAlarm()
+  }
+
+  /** Retention (room-retention.ts): expired messages go, both inboxes hear of it, then files and the audit entry. */
+  private async purgeExpired(): Promise<void> {
+    const run = this.retention.purge(this.flushedSeq)
+    if (run && this.members) {
+      for (let seq = run.from + 1; seq <= run.upTo; seq++) this.bodies.forget(seq)
+      for (const m of this.members) this.snapshots.recount(m, this.peerOf(m))
+      // The alarm's catchUp, right after, tells both inboxes; its armAlarm() is the reminder.
+      this.outbox.changed(this.members)
+    }
+    await this.retention.settle(this.files, this.ctx.id.toString()).catch((err: unknown) => {
+      console.error('chat room: retention files or audit entry not done yet; the alarm retries', err)
+      this.armAlarm(60_000)
+    })
   }
 
   /** Uploads never sent within UNSENT_UPLOAD_TTL_MS are removed, and files left to destroy retried. */
@@ -367,8 +471,11 @@ export class ChatRoom extends DurableObject<Env> {
       !this.files.pending() &&
       this.alarmAt !== null
     ) {
-      await this.ctx.storage.deleteAlarm()
-      this.alarmAt = null
+      // With retention on, the one alarm left is the next purge.
+      const purgeAt = this.retention.nextAt()
+      if (purgeAt === null) await this.ctx.storage.deleteAlarm()
+      else if (purgeAt !== this.alarmAt) await this.ctx.storage.setAlarm(purgeAt)
+      this.alarmAt = purgeAt
     }
   }
 
@@ -406,6 +513,8 @@ export class ChatRoom extends DurableObject<Env> {
       p.frame.type === 'send' ? (p.frame.replyTo ? [p.frame.replyTo] : []) : [p.frame.seq],
     )
     if (touched.length > 0) await this.view.warm([...this.log.many(touched).values()])
+    // Right before the transaction, in the same turn: nothing commits after an erasure's flag.
+    for (const r of this.erasure.screen(batch)) this.send(r.ws, r.frame)
     const fx = this.log.transaction(() => {
       const effects = applyBatch(
         {
@@ -414,6 +523,7 @@ export class ChatRoom extends DurableObject<Env> {
           peerOf: (u) => this.peerOf(u),
           isEnded: (s) => this.sockets.isEnded(s),
           viewing: (u) => this.sockets.isViewing(u),
+          blocked: this.blocks.active,
           bodyOf: (seq) => this.bodies.peek(seq)?.text,
           editWindowMs: this.editWindowMs,
           at: new Date().toISOString(),
@@ -477,7 +587,7 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   private onTyping(att: Attachment, gate: FloodGate): void {
-    if (!gate.admitTyping()) return
+    if (!gate.admitTyping() || this.blocks.active) return
     this.sockets.sendTo(this.peerOf(att.userId), { type: 'typing', userId: att.userId })
   }
 
@@ -535,6 +645,7 @@ export class ChatRoom extends DurableObject<Env> {
       readReceipts: this.receiptsOn(),
       editWindowSeconds: this.editWindowMs / 1000,
       maxAttachmentBytes: this.maxAttachmentBytes,
+      blocked: this.blocks.stateFor(userId),
     }
   }
 
@@ -556,12 +667,14 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** True when the member's inbox now has the latest state. */
   private async deliverTo(userId: string): Promise<boolean> {
+    if (this.erasure.isErased(userId)) return true
     const update: ConversationUpdate = this.snapshots.snapshot(
       userId,
       this.peerOf(userId),
       this.members!,
       this.version(),
     )
+    if (this.retention.purgedUpTo > 0) update.purgedUpTo = this.retention.purgedUpTo
     const receipt = await this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(userId)).applyConversation(update)
     const upToDate = this.snapshots.heard(userId, update, receipt)
     // The inbox showed it live: the peer's messages reached one of the member's devices.
@@ -608,12 +721,14 @@ export class ChatRoom extends DurableObject<Env> {
    */
   private armAlarm(delayMs?: number): void {
     const owed = !(this.outbox.settled && this.log.lastSeq <= this.flushedSeq) || delayMs !== undefined
-    if (!owed && this.files.sweepAt === null) return
+    const purgeAt = this.retention.nextAt()
+    if (!owed && this.files.sweepAt === null && purgeAt === null) return
     // A new conversation is listed for staff within seconds; later counters wait longer.
     const flushMs = this.flushedSeq === 0 ? FIRST_FLUSH_MS : ACTIVITY_FLUSH_MS * (1 + Math.random() / 5)
     const at = Math.min(
       owed ? Date.now() + (delayMs ?? flushMs) : Number.POSITIVE_INFINITY,
       this.files.sweepAt ?? Infinity,
+      purgeAt ?? Infinity,
     )
     // The cached time saves a storage write per change while an alarm is pending. Called
     // right after a change's statements, the alarm commits with them: a room that stops
@@ -632,8 +747,11 @@ export class ChatRoom extends DurableObject<Env> {
     if (members) this.members = JSON.parse(members) as [string, string]
     this.flushedSeq = Number(get('flushed_seq') ?? 0)
     this.log.load()
+    this.retention.load()
     this.state.load()
     this.files.load()
+    this.erasure.load()
+    this.blocks.load()
     // Whether the inboxes heard the latest state is not stored; the alarm that a change
     // commits with tells them again if the room stopped before delivering (see alarm()).
     if (this.log.lastSeq > 0) this.outbox.wokeWithHistory()

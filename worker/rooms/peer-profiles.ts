@@ -26,4 +26,9 @@ export class PeerProfiles {
       })
     return peer
   }
+
+  /** The member's profile changed for good (their account was deleted): read it again. */
+  forget(userId: string): void {
+    this.peers.delete(userId)
+  }
 }

@@ -4,6 +4,7 @@ import { Hono } from 'hono'
 import { attachmentLimitsOf } from '../attachments/attachment-limits.ts'
 import { reserveUpload, storeUpload } from '../attachments/store-upload.ts'
 import { parseUpload } from '../attachments/upload.ts'
+import { blockersBetween } from '../db/blocks.ts'
 import { findUser, type UserRow } from '../db/users.ts'
 import type { AppEnv } from '../env.ts'
 import { parseCursor, parseLimit } from '../http/params.ts'
@@ -27,13 +28,26 @@ export const conversations = new Hono<AppEnv>()
     const limit = parseLimit(c.req.query('limit'))
     const me = c.var.user.id
     const { stub } = roomFor(c.env, me, peer.id)
-    return c.json(await stub.history(me, sortedMembers(me, peer.id), before, limit, receiptsFlags(c.var.user, peer)))
+    const blockers = await blockersBetween(c.var.db, me, peer.id)
+    return c.json(
+      await stub.history(me, sortedMembers(me, peer.id), before, limit, receiptsFlags(c.var.user, peer), blockers),
+    )
   })
 
   .post('/:peerId/attachments', async (c) => {
     const peer = await findPeerRow(c.var, c.req.param('peerId'))
+    // Nothing can be sent to a deleted account (CONTRACT.md: Deleting an account).
+    if (peer.deletedAt) throw new Problem(403, 'not-allowed', 'This account was deleted.')
     await reserveUpload(c.env, c.var.user.id)
     const upload = await parseUpload(c.req.raw, attachmentLimitsOf(c.env).maxBytes)
+    // A file could never be sent while either member blocks the other (CONTRACT.md: Blocking).
+    if ((await blockersBetween(c.var.db, c.var.user.id, peer.id)).length > 0) {
+      throw new Problem(
+        409,
+        'blocked',
+        "You can't send files in this conversation while one of you has blocked the other.",
+      )
+    }
     return c.json({ attachment: await storeUpload(c.env, c.var.user.id, peer.id, upload) }, 201)
   })
 
@@ -56,6 +70,7 @@ export const conversations = new Hono<AppEnv>()
     headers.set(ROOM_HEADERS.session, sessionId)
     headers.set(ROOM_HEADERS.members, sortedMembers(me, peer.id).join(','))
     headers.set(ROOM_HEADERS.receipts, receiptsFlags(c.var.user, peer))
+    headers.set(ROOM_HEADERS.blockers, (await blockersBetween(c.var.db, me, peer.id)).join(','))
     return forwardUpgrade(stub, new Request(c.req.raw, { headers }))
   })
 

@@ -3,6 +3,8 @@
 import { eq } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { Hono } from 'hono'
+import { deleteAccount } from '../accounts/account-deletion.ts'
+import { exportResponse } from '../accounts/data-export.ts'
 import { parsePasswordChange, parseProfilePatch } from '../accounts/inputs.ts'
 import { endSessions } from '../accounts/session-end.ts'
 import { keyringOf } from '../crypto/keys.ts'
@@ -39,6 +41,9 @@ export const me = new Hono<AppEnv>()
     if (receiptsChanged) await tellConversations(c.env, current.id, readReceipts)
     return c.json({ user: { ...current, firstName, lastName, readReceipts } })
   })
+
+  // CONTRACT.md: Deleting an account (worker/accounts/account-deletion.ts).
+  .delete('/', deleteAccount)
 
   .post('/password', async (c) => {
     const current = c.var.user
@@ -77,6 +82,11 @@ export const me = new Hono<AppEnv>()
     )
     return c.body(null, 204)
   })
+
+  // CONTRACT.md: the export, streamed (worker/accounts/data-export.ts).
+  .get('/export', (c) =>
+    exportResponse(c.env, c.var.db, (work) => c.executionCtx.waitUntil(work), c.var.user, c.var.session.sessionId),
+  )
 
   .get('/sessions', async (c) => {
     const rows = await listLiveSessions(c.var.db, c.var.user.id)

@@ -1,5 +1,5 @@
 // The staff-only routes of CONTRACT.md (Administration), typed for the admin screens.
-import type { User } from '../../../protocol/api.ts'
+import type { KeysStatus, User } from '../../../protocol/api.ts'
 import { api } from '../api.ts'
 
 export interface AdminUser extends User {
@@ -46,6 +46,8 @@ export interface Activity {
   totalConversations: number
   messagesPerHour: HourCount[]
   messagesPerHour7d: HourCount[]
+  /** Messages older than this many days are destroyed; 0 keeps them forever. */
+  retentionDays: number
 }
 
 export interface AuditEntry {
@@ -53,7 +55,7 @@ export interface AuditEntry {
   /** null when the command line did it (createsuperuser). */
   actorId: string | null
   action: string
-  targetType: 'user' | 'conversation'
+  targetType: 'user' | 'conversation' | 'keys'
   targetId: string
   changes: unknown
   at: string
@@ -91,6 +93,12 @@ export const openStoredMessages = (roomId: string, before?: number, limit = 50) 
   )
 
 export const getActivity = () => api.get<Activity>('/admin/activity')
+
+/** Keys, how many stored tokens each opens, and re-encryption's progress (may wait ~2 s for a census). */
+export const getKeys = () => api.get<KeysStatus>('/admin/keys')
+
+/** Superusers only: starts (or joins) re-encrypting every stored token with the primary key. */
+export const reencryptKeys = () => api.post<KeysStatus>('/admin/keys/reencrypt')
 
 export const listAudit = (filter: { actorId?: string; targetId?: string }, page: number, pageSize = ADMIN_PAGE_SIZE) =>
   api.get<{ entries: AuditEntry[]; total: number }>(`/admin/audit${query({ ...filter, page, pageSize })}`)

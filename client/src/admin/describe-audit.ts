@@ -7,6 +7,15 @@ const ACTIONS: Record<string, string> = {
   'user.create-superuser': 'Created superuser',
   'user.promote-superuser': 'Promoted to superuser',
   'conversation.view-messages': 'Viewed stored messages',
+  'keys.reencrypt': 'Started re-encryption with the primary key',
+  'keys.reencrypt-done': 'Re-encryption finished',
+  // A member's own act (CONTRACT.md: Blocking): the actor blocked the target user.
+  'user.block': 'Blocked user',
+  'user.unblock': 'Unblocked user',
+  'account.export': 'Downloaded their data',
+  // The member deleted their own account (CONTRACT.md: Deleting an account); no names are kept.
+  'account.delete': 'Deleted their account',
+  'retention.purge': 'Destroyed expired messages',
 }
 
 const FIELDS: Record<string, string> = {
@@ -29,6 +38,11 @@ function show(field: string, value: unknown): string {
   if (value === false) return 'no'
   if (value === null || value === undefined) return '—'
   return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+/** Who acted when no person did: the retention policy, or the command line (createsuperuser). */
+export function describeNoActor(entry: AuditEntry): string {
+  return entry.action === 'retention.purge' ? 'Retention policy' : 'Command line'
 }
 
 /** The headline: "Deactivated", "Reactivated", … when one flag says it all. */
@@ -56,6 +70,20 @@ export function describeChanges(entry: AuditEntry): string[] {
     const where = typeof before === 'number' ? `older than #${before}` : 'newest first'
     return count ? [`${count}, ${where}`] : []
   }
+  if (entry.action === 'retention.purge') {
+    const { messages, files, before } = entry.changes
+    const n = (count: unknown, one: string) =>
+      typeof count === 'number' ? `${count.toLocaleString()} ${one}${count === 1 ? '' : 's'}` : null
+    const gone = [n(messages, 'message'), n(files, 'attachment')].filter((p) => p !== null).join(' and ')
+    const when = typeof before === 'string' ? ` sent before ${new Date(before).toLocaleString()}` : ''
+    return gone ? [`${gone}${when}, by the retention policy`] : []
+  }
+  if (entry.action === 'account.export') {
+    const { conversations } = entry.changes
+    if (typeof conversations !== 'number') return []
+    return [`${conversations.toLocaleString()} conversation${conversations === 1 ? '' : 's'} exported`]
+  }
+  if (entry.action === 'keys.reencrypt' || entry.action === 'keys.reencrypt-done') return describeKeys(entry.changes)
   return Object.entries(entry.changes).flatMap(([field, value]) => {
     const label = FIELDS[field]
     if (isRecord(value) && 'to' in value) {
@@ -65,4 +93,20 @@ export function describeChanges(entry: AuditEntry): string[] {
     if (field === 'via') return [`Via ${show(field, value)}`]
     return [`${label ?? field}: ${show(field, value)}`]
   })
+}
+
+/** Key rotation (ADR 009): fingerprints only, never a key. */
+function describeKeys(changes: Record<string, unknown>): string[] {
+  const lines: string[] = []
+  const { primary, keys, rewritten, tokens, unreadable } = changes
+  if (typeof primary === 'string') lines.push(`Primary key ${primary}`)
+  if (Array.isArray(keys)) lines.push(`Keys in FERNET_KEYS: ${keys.join(', ')}`)
+  if (typeof rewritten === 'number')
+    lines.push(`${rewritten.toLocaleString()} token${rewritten === 1 ? '' : 's'} re-encrypted`)
+  if (isRecord(tokens)) {
+    const counts = Object.entries(tokens).map(([fp, n]) => `${fp}: ${typeof n === 'number' ? n.toLocaleString() : '?'}`)
+    lines.push(`Tokens per key: ${counts.join(', ')}`)
+  }
+  if (typeof unreadable === 'number' && unreadable > 0) lines.push(`${unreadable.toLocaleString()} no key opens`)
+  return lines
 }

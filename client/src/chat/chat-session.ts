@@ -248,6 +248,9 @@ function createSession(me: string, peerId: string): Entry {
           myReadUpTo: Math.max(state.myReadUpTo, frame.readUpTo[me] ?? 0),
         })
         return
+      case 'blocked':
+        setState('blocked', frame.blocked)
+        return
       case 'typing':
         if (frame.userId === me) return
         setState('peerTyping', true)
@@ -288,6 +291,7 @@ function createSession(me: string, peerId: string): Entry {
         fatal: null,
         myReadUpTo: Math.max(state.myReadUpTo, frame.readUpTo[me] ?? 0),
         readReceipts,
+        blocked: frame.blocked ?? 'none',
         peerReadUpTo: readReceipts ? Math.max(state.peerReadUpTo, peerRead) : peerRead,
         peerDeliveredUpTo: Math.max(state.peerDeliveredUpTo, frame.deliveredUpTo?.[peerId] ?? 0),
       })

@@ -3,7 +3,7 @@
 // Merges are idempotent (de-duplicated by seq, newer rev wins), so the same message arriving
 // by history, replay and live frame shows once, as it is now.
 import { createStore, produce } from 'solid-js/store'
-import type { Attachment, Message, Peer, ReplyQuote } from '../../../protocol/api.ts'
+import type { Attachment, BlockState, Message, Peer, ReplyQuote } from '../../../protocol/api.ts'
 import type { Notice } from '../../../protocol/frames.ts'
 import { DEFAULT_MAX_ATTACHMENT_BYTES } from './attachment-rules.ts'
 import { EDIT_WINDOW_MS, type PendingChange, quoteOf } from './message-changes.ts'
@@ -91,6 +91,8 @@ export interface ConversationState {
   peerDeliveredUpTo: number
   /** False while either member has read receipts off (`ready`, `receipts`). */
   readReceipts: boolean
+  /** CONTRACT.md: Blocking (`ready`, `blocked`): while not 'none', nothing can be sent, edited or reacted to. */
+  blocked: BlockState
   /** Edits, deletions and reactions not yet confirmed, in the order they were made. */
   changes: PendingChange[]
   /** How long after sending a message its sender may edit it (`ready`: editWindowSeconds). */
@@ -128,6 +130,7 @@ export function createConversationStore(peerId: string) {
     peerReadUpTo: 0,
     peerDeliveredUpTo: 0,
     readReceipts: true,
+    blocked: 'none',
     changes: [],
     editWindowMs: EDIT_WINDOW_MS,
     replyingTo: null,

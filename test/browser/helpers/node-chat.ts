@@ -24,6 +24,8 @@ export interface NodeChat {
   send(body: string): Promise<number>
   /** The next frame (already received or still to come) that matches. */
   frame(match: (frame: ServerFrame) => boolean, timeoutMs?: number): Promise<ServerFrame>
+  /** Sends any frame as it is, acknowledged or not. */
+  sendFrame(frame: object): void
   close(): void
 }
 
@@ -77,6 +79,7 @@ export async function openNodeChat(baseUrl: string, cookie: string, peerId: stri
       const ack = await frame((f) => f.type === 'message' && f.message.clientId === clientId)
       return ack.type === 'message' ? ack.message.seq : -1
     },
+    sendFrame: (f) => socket.send(JSON.stringify(f)),
     close: () => socket.close(),
   }
 }

@@ -3,6 +3,7 @@ import { count, gte, or } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { messageHours, rooms, users } from '../../db/schema.ts'
 import type { AppEnv } from '../../env.ts'
+import { retentionDaysOf } from '../../rooms/room-retention.ts'
 
 const HOUR = 3600_000
 
@@ -35,5 +36,7 @@ export const adminActivity = new Hono<AppEnv>().get('/', async (c) => {
     totalConversations: totalConversations?.n ?? 0,
     messagesPerHour: series.slice(-24),
     messagesPerHour7d: series,
+    // Parley's extension: the retention policy (RETENTION_DAYS), 0 when messages are kept forever.
+    retentionDays: retentionDaysOf(c.env),
   })
 })

@@ -5,6 +5,7 @@ import { requireSession, requireStaff } from '../../http/session.ts'
 import { adminActivity } from './activity.ts'
 import { adminAudit } from './audit.ts'
 import { adminConversations } from './conversations.ts'
+import { adminKeys } from './keys.ts'
 import { adminUsers } from './users.ts'
 
 export const admin = new Hono<AppEnv>()
@@ -13,3 +14,4 @@ export const admin = new Hono<AppEnv>()
   .route('/conversations', adminConversations)
   .route('/activity', adminActivity)
   .route('/audit', adminAudit)
+  .route('/keys', adminKeys)

@@ -73,6 +73,8 @@ export const adminUsers = new Hono<AppEnv>()
     async (c, next) => {
       const target = await findUser(c.var.db, c.req.param('id'))
       if (!target) throw notFound()
+      // A deleted account stays a tombstone (CONTRACT.md: Deleting an account): nothing to edit.
+      if (target.deletedAt) throw new Problem(409, 'account-deleted', 'This account was deleted. It cannot be edited.')
       const actor = c.var.user
       if (target.id !== actor.id && (target.isStaff || target.isSuperuser) && !actor.isSuperuser) {
         throw new Problem(403, 'superuser-only', 'Only a superuser can edit another staff member or a superuser.')

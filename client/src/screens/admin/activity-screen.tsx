@@ -59,6 +59,11 @@ export function ActivityScreen() {
               </div>
               <HourlyChart title="Messages per hour, last 7 days" data={data().messagesPerHour7d} span="week" />
             </section>
+            <p>
+              {data().retentionDays > 0
+                ? `Retention: messages older than ${data().retentionDays.toLocaleString()} day${data().retentionDays === 1 ? '' : 's'} are destroyed, with their attachments, within an hour of expiring (RETENTION_DAYS).`
+                : 'Retention: messages are kept forever (RETENTION_DAYS is 0).'}
+            </p>
             <p class="muted">
               Hours are shown in your time zone. Counts are gathered every few seconds, so the last few messages may not
               be counted yet.

@@ -10,6 +10,7 @@ const SECTIONS = [
   { href: '/admin/conversations', label: 'Conversations' },
   { href: '/admin/activity', label: 'Activity' },
   { href: '/admin/audit', label: 'Audit log' },
+  { href: '/admin/keys', label: 'Keys' },
 ] as const
 
 export function AdminArea(props: RouteSectionProps) {

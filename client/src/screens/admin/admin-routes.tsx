@@ -13,6 +13,7 @@ const ConversationScreen = lazy(() =>
   import('./conversation-screen.tsx').then((m) => ({ default: m.ConversationScreen })),
 )
 const ActivityScreen = lazy(() => import('./activity-screen.tsx').then((m) => ({ default: m.ActivityScreen })))
+const KeysScreen = lazy(() => import('./keys-screen.tsx').then((m) => ({ default: m.KeysScreen })))
 const AuditScreen = lazy(() => import('./audit-screen.tsx').then((m) => ({ default: m.AuditScreen })))
 const AdminNotFound = lazy(() => import('./admin-not-found.tsx').then((m) => ({ default: m.AdminNotFound })))
 
@@ -26,6 +27,7 @@ export function AdminRoutes() {
       <Route path="/conversations/:roomId" component={ConversationScreen} />
       <Route path="/activity" component={ActivityScreen} />
       <Route path="/audit" component={AuditScreen} />
+      <Route path="/keys" component={KeysScreen} />
       <Route path="*rest" component={AdminNotFound} />
     </Route>
   )

@@ -2,7 +2,7 @@
 import { A, useSearchParams } from '@solidjs/router'
 import { createResource, For, Match, Show, Switch } from 'solid-js'
 import { ADMIN_PAGE_SIZE, type AuditEntry, listAudit } from '../../admin/admin-api.ts'
-import { describeAction, describeChanges } from '../../admin/describe-audit.ts'
+import { describeAction, describeChanges, describeNoActor } from '../../admin/describe-audit.ts'
 import { formatDateTime, formatRelative } from '../../format-time.ts'
 import { usePageTitle } from '../../ui/page-title.ts'
 import { type AuditFilter, AuditFilterForm } from './audit-filter-form.tsx'
@@ -21,6 +21,11 @@ function Target(props: { entry: AuditEntry }) {
       <Match when={props.entry.targetType === 'conversation'}>
         <A href={`/admin/conversations/${encodeURIComponent(props.entry.targetId)}`}>
           Conversation {props.entry.targetId.slice(0, 8)}…
+        </A>
+      </Match>
+      <Match when={props.entry.targetType === 'keys'}>
+        <A href="/admin/keys">
+          Keys (primary <span class="mono">{props.entry.targetId}</span>)
         </A>
       </Match>
     </Switch>
@@ -70,7 +75,7 @@ export function AuditScreen() {
                             </time>
                           </th>
                           <td>
-                            <Show when={entry.actorId} fallback={<span class="muted">Command line</span>}>
+                            <Show when={entry.actorId} fallback={<span class="muted">{describeNoActor(entry)}</span>}>
                               {(actorId) => <UserLink id={actorId()} />}
                             </Show>
                           </td>

@@ -6,7 +6,9 @@ export function roleLabel(user: Pick<AdminUser, 'isStaff' | 'isSuperuser'>): str
   return user.isStaff ? 'Staff' : 'Member'
 }
 
-export function statusLabel(user: Pick<AdminUser, 'isActive'>): string {
+/** A deleted account's row stays with the email `deleted:<id>`, never a valid address. */
+export function statusLabel(user: Pick<AdminUser, 'isActive' | 'email'>): string {
+  if (user.email.startsWith('deleted:')) return 'Deleted'
   return user.isActive ? 'Active' : 'Deactivated'
 }
 

@@ -31,7 +31,7 @@ export function ConversationListItem(props: { entry: ListEntry; active: boolean 
         classList={{ 'conv-item-unread': props.entry.unread > 0 }}
         data-peer={props.entry.id}
       >
-        <Avatar name={name()} />
+        <Avatar name={name()} deleted={!!props.entry.peer.deleted} />
         <span class="conv-main">
           <span class="conv-top">
             <span class="conv-name" dir="auto">
@@ -52,6 +52,9 @@ export function ConversationListItem(props: { entry: ListEntry; active: boolean 
               </Show>
               <bdi dir="auto">{preview()}</bdi>
             </span>
+            <Show when={props.entry.blocked && props.entry.blocked !== 'none'}>
+              <span class="badge conv-blocked">Blocked</span>
+            </Show>
             <Show when={props.entry.unread > 0}>
               <span class="count-badge conv-unread">
                 <span aria-hidden="true">{props.entry.unread > 99 ? '99+' : props.entry.unread}</span>

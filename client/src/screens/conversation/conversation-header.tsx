@@ -1,15 +1,19 @@
 // The conversation's header: a way back to the list on phones, who it is with, and whether
 // they are typing.
 import { A } from '@solidjs/router'
-import { Show } from 'solid-js'
+import { type JSX, Show } from 'solid-js'
 import { Avatar } from '../chats/avatar.tsx'
 
 export function ConversationHeader(props: {
   name: string
   email: string | null
+  /** A deleted account: a neutral avatar (its name is "Deleted account", its email ""). */
+  deleted?: boolean
   typing: boolean
   headingId: string
   headingRef: (el: HTMLHeadingElement) => void
+  /** Controls at the end of the header (Block / Unblock). */
+  actions?: JSX.Element
 }) {
   return (
     <header class="conv-header">
@@ -19,7 +23,7 @@ export function ConversationHeader(props: {
         </svg>
         <span class="visually-hidden">Back to chats</span>
       </A>
-      <Avatar name={props.name} size="large" />
+      <Avatar name={props.name} size="large" deleted={props.deleted} />
       <div class="conv-header-text">
         <h2 ref={props.headingRef} id={props.headingId} class="conv-title" tabindex="-1" dir="auto">
           {props.name}
@@ -30,6 +34,7 @@ export function ConversationHeader(props: {
           </Show>
         </p>
       </div>
+      <div class="conv-header-actions">{props.actions}</div>
     </header>
   )
 }

@@ -3,6 +3,7 @@
 // the next message; its photos open in one viewer.
 import { createMemo, createUniqueId, onCleanup, onMount, Show } from 'solid-js'
 import { isInlineImage } from '../../chat/attachment-rules.ts'
+import { followListedBlock } from '../../chat/block-state.ts'
 import { acquireChat } from '../../chat/chat-session.ts'
 import { knownPeer } from '../../chat/peers.ts'
 import { openPeer, setOpenPeer } from '../../notifications/open-conversation.ts'
@@ -10,9 +11,12 @@ import { closeSystemNotifications } from '../../notifications/system-notificatio
 import { dismissToastsFor } from '../../notifications/toast-store.ts'
 import { displayName, session } from '../../session.ts'
 import { ActionStatus } from './action-status.tsx'
+import { BlockButton } from './block-button.tsx'
+import { BlockedNotice } from './blocked-notice.tsx'
 import { Composer } from './composer.tsx'
 import { ConnectionStatus } from './connection-status.tsx'
 import { ConversationHeader } from './conversation-header.tsx'
+import { DeletedPeerNotice } from './deleted-peer-notice.tsx'
 import { createFileDrop, DropOverlay, FOLDERS_REFUSED } from './file-drop.tsx'
 import { ImageViewerProvider } from './image-viewer.tsx'
 import { MessageLog } from './message-log.tsx'
@@ -26,7 +30,11 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
   let heading: HTMLHeadingElement | undefined
   const headingId = `conv-title-${createUniqueId()}`
 
-  const peer = () => state.peer ?? knownPeer(props.peerId) ?? null
+  // A deleted account reaches the list (notifications socket) before this socket's next ready.
+  const peer = () => {
+    const listed = knownPeer(props.peerId)
+    return listed?.deleted ? listed : (state.peer ?? listed ?? null)
+  }
   const name = createMemo(() => {
     const p = peer()
     return p ? displayName(p) : 'Conversation'
@@ -51,9 +59,10 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
         chat.store.setState('attachProblem', also ? `${FOLDERS_REFUSED} ${also}` : FOLDERS_REFUSED)
       }
     },
-    () => !state.fatal,
+    () => !state.fatal && state.blocked === 'none' && !peer()?.deleted,
   )
 
+  followListedBlock(chat)
   setOpenPeer(props.peerId)
   chat.setOnScreen(true)
   dismissToastsFor(props.peerId)
@@ -73,11 +82,18 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
       <ConversationHeader
         name={name()}
         email={peer()?.email ?? null}
+        deleted={!!peer()?.deleted}
         typing={state.peerTyping}
         headingId={headingId}
         headingRef={(el) => {
           heading = el
         }}
+        actions={
+          // A deleted account has nobody left to block.
+          <Show when={!state.fatal && !peer()?.deleted}>
+            <BlockButton chat={chat} peerName={name()} />
+          </Show>
+        }
       />
       <Show when={state.fatal}>
         <div class="conversation-problem" role="alert">
@@ -88,17 +104,31 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
       <ConnectionStatus socket={chat.socket} ready={state.ready} queued={queued()} />
       <Show when={!state.fatal}>
         <ImageViewerProvider images={photos()}>
-          <MessageLog chat={chat} me={me} peerName={name()} peerFirstName={firstName()} readReceipts={readReceipts()} />
+          <MessageLog
+            chat={chat}
+            me={me}
+            peerName={name()}
+            peerFirstName={firstName()}
+            readReceipts={readReceipts()}
+            peerDeleted={!!peer()?.deleted}
+          />
         </ImageViewerProvider>
         <ActionStatus problem={state.actionProblem} onDismiss={() => chat.store.setState('actionProblem', null)} />
-        <Composer
-          chat={chat}
-          me={me}
-          peerName={name()}
-          peerFirstName={firstName()}
-          disabled={false}
-          autofocus={props.focusOnOpen && wide}
-        />
+        <Show when={!peer()?.deleted} fallback={<DeletedPeerNotice />}>
+          <Show
+            when={state.blocked === 'none'}
+            fallback={<BlockedNotice chat={chat} state={state.blocked} peerName={name()} peerFirstName={firstName()} />}
+          >
+            <Composer
+              chat={chat}
+              me={me}
+              peerName={name()}
+              peerFirstName={firstName()}
+              disabled={false}
+              autofocus={props.focusOnOpen && wide}
+            />
+          </Show>
+        </Show>
       </Show>
       <DropOverlay active={drop.active()} peerName={name()} />
     </section>

@@ -50,13 +50,18 @@ function ReplyIcon() {
  * Shown while the pointer is over the message or focus is in it. Its buttons stay out of the
  * Tab order: keyboard users open the same actions with Enter on the message.
  */
-export function MessageToolbar(props: { onReply: () => void; onMenu: (anchor: HTMLElement) => void }) {
+/** Without `onReply` (a blocked conversation takes no replies) the reply button is left out. */
+export function MessageToolbar(props: { onReply?: (() => void) | undefined; onMenu: (anchor: HTMLElement) => void }) {
   return (
     <div class="msg-tools">
-      <button type="button" class="msg-tool" tabindex="-1" title="Reply" onClick={() => props.onReply()}>
-        <ReplyIcon />
-        <span class="visually-hidden">Reply</span>
-      </button>
+      <Show when={props.onReply}>
+        {(reply) => (
+          <button type="button" class="msg-tool" tabindex="-1" title="Reply" onClick={() => reply()()}>
+            <ReplyIcon />
+            <span class="visually-hidden">Reply</span>
+          </button>
+        )}
+      </Show>
       <button
         type="button"
         class="msg-tool"
@@ -84,6 +89,8 @@ export interface ActionMenuProps {
   mine: boolean
   editWindowMs: number
   handlers: MessageActionHandlers
+  /** Either member blocked the other (CONTRACT.md: Blocking): only what changes nothing, and deleting, is offered. */
+  locked?: boolean
   /** `restoreFocus`: give focus back to the message (Escape, a choice made), not when the person clicked elsewhere. */
   onClose: (restoreFocus: boolean) => void
 }
@@ -205,7 +212,7 @@ export function ActionMenu(props: ActionMenuProps) {
         }
       >
         <div role="menu" aria-label="Message actions" aria-orientation="vertical" onKeyDown={onMenuKeyDown}>
-          <Show when={canReact(facts())}>
+          <Show when={!props.locked && canReact(facts())}>
             <fieldset class="menu-reactions" aria-label="React">
               <For each={QUICK_REACTIONS}>
                 {(emoji) => {
@@ -246,7 +253,7 @@ export function ActionMenu(props: ActionMenuProps) {
               </button>
             </fieldset>
           </Show>
-          <Show when={canReply(facts())}>
+          <Show when={!props.locked && canReply(facts())}>
             <button
               type="button"
               role="menuitem"
@@ -257,7 +264,7 @@ export function ActionMenu(props: ActionMenuProps) {
               Reply
             </button>
           </Show>
-          <Show when={canEdit(facts(), props.me, Date.now(), props.editWindowMs)}>
+          <Show when={!props.locked && canEdit(facts(), props.me, Date.now(), props.editWindowMs)}>
             <button
               type="button"
               role="menuitem"

@@ -49,6 +49,8 @@ export interface MessageLogProps {
   peerFirstName: string
   /** Both members have read receipts on: read ticks may show. */
   readReceipts: boolean
+  /** The peer deleted their account: as when blocked, only reading and deleting are offered. */
+  peerDeleted?: boolean
 }
 
 export function MessageLog(props: MessageLogProps) {
@@ -445,6 +447,7 @@ export function MessageLog(props: MessageLogProps) {
                           onShowOriginal={(seq) => void showOriginal(seq)}
                           onReact={(emoji, on) => m.seq !== null && props.chat.react(m.seq, emoji, on)}
                           onReply={() => m.seq !== null && props.chat.replyTo(m.seq)}
+                          locked={state.blocked !== 'none' || !!props.peerDeleted}
                           onOpenMenu={(anchor, view) => openMenu(m, anchor, view)}
                           onSaveEdit={(body) => {
                             if (m.seq !== null) props.chat.edit(m.seq, body)
@@ -488,6 +491,7 @@ export function MessageLog(props: MessageLogProps) {
               me={props.me}
               mine={m.senderId === props.me}
               editWindowMs={state.editWindowMs}
+              locked={state.blocked !== 'none' || !!props.peerDeleted}
               onClose={closeMenu}
               handlers={{
                 react: (emoji, on) => props.chat.react(seq, emoji, on),

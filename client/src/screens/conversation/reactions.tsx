@@ -8,6 +8,8 @@ export interface ReactionsProps {
   me: string
   peerName: string
   onToggle: (emoji: string, on: boolean) => void
+  /** Shown, not pressed: the conversation is blocked. */
+  readOnly?: boolean | undefined
 }
 
 export function Reactions(props: ReactionsProps) {
@@ -24,6 +26,7 @@ export function Reactions(props: ReactionsProps) {
                 class="reaction"
                 classList={{ 'reaction-mine': mine() }}
                 aria-pressed={mine() ? 'true' : 'false'}
+                disabled={props.readOnly}
                 aria-label={reactionLabel(emoji, ids, props.me, props.peerName)}
                 title={reactorNames(ids, props.me, props.peerName)}
                 onClick={(event) => {

@@ -1,11 +1,13 @@
 // Settings → Privacy: the read receipts switch (PATCH /api/me { readReceipts }). It works both
-// ways (CONTRACT.md: Read receipts), and the words next to it say so.
+// ways (CONTRACT.md: Read receipts), and the words next to it say so. Below it, the people one
+// has blocked (blocked-people.tsx).
 import { createSignal, createUniqueId } from 'solid-js'
 import { updateProfile } from '../../accounts.ts'
 import { ApiError } from '../../api.ts'
 import { session, setSignedIn } from '../../session.ts'
 import { SettingSwitch } from '../../ui/setting-switch.tsx'
 import { StatusMessage } from '../../ui/status-message.tsx'
+import { BlockedPeople } from './blocked-people.tsx'
 
 export function PrivacySettings() {
   const id = `receipts-${createUniqueId()}`
@@ -45,6 +47,7 @@ export function PrivacySettings() {
       description="When read receipts are on, the people you talk to can see when you have read their messages. This works both ways: while yours are off, you cannot see when they have read yours either. Delivery ticks still show."
     >
       <StatusMessage message={status()} />
+      <BlockedPeople />
     </SettingSwitch>
   )
 }

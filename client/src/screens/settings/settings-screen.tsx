@@ -2,12 +2,14 @@
 import { onMount } from 'solid-js'
 import { NotificationSettings } from '../../notifications/notification-toggle.tsx'
 import { usePageTitle } from '../../ui/page-title.ts'
+import { DeleteAccount } from './delete-account.tsx'
 import { PasswordForm } from './password-form.tsx'
 import { PrivacySettings } from './privacy-settings.tsx'
 import { ProfileForm } from './profile-form.tsx'
 import { SessionsList } from './sessions-list.tsx'
 import { createSessionsState } from './sessions-state.ts'
 import { SignOutSection } from './sign-out-section.tsx'
+import { YourData } from './your-data.tsx'
 
 export function SettingsScreen() {
   usePageTitle(() => 'Settings')
@@ -21,7 +23,9 @@ export function SettingsScreen() {
       <NotificationSettings />
       <PrivacySettings />
       <SessionsList state={sessions} />
+      <YourData />
       <SignOutSection />
+      <DeleteAccount />
     </div>
   )
 }

@@ -44,6 +44,11 @@ export function SignInScreen() {
 
   return (
     <AuthLayout title="Sign in" lead="Welcome back. Sign in to continue your conversations.">
+      <Show when={session.endedBy === 'deleted' && !tried()}>
+        <p class="notice" role="status">
+          Your account was deleted.
+        </p>
+      </Show>
       <Show when={session.endedBy === 'expired' && !tried()}>
         <p class="notice" role="status">
           Your session ended. Sign in again to continue.
