@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { KeysStatus } from '../../protocol/api.ts'
-import { applyLocalMigrations, type DevServer, startDevServer } from '../../scripts/lib/dev-server.ts'
+import { applyLocalMigrations, type DevServer, QUIET_ENV, ROOT, startDevServer } from '../../scripts/lib/dev-server.ts'
 import { findPython } from '../../scripts/lib/test-prereqs.ts'
 import { createAccount } from './helpers/accounts.ts'
 import { openNodeChat, sessionCookie } from './helpers/node-chat.ts'
@@ -285,6 +285,14 @@ describe('rotating FERNET_KEYS from A to B', () => {
     const onlyB = await keysOf(url, sueCookie)
     expect(onlyB.keys).toEqual([{ fingerprint: primary!.fingerprint, primary: true, tokens: before.counts.A }])
     expect(onlyB.reencryption.state).toBe('done')
+    // The operator's view from a terminal says the same.
+    const printed = execFileSync(
+      join(ROOT, 'node_modules/.bin/node'),
+      [join(ROOT, 'scripts/keys.ts'), 'status', '--url', url, '--email', sue.email, '--password', sue.password],
+      { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8' },
+    )
+    expect(printed).toMatch(new RegExp(`^${primary!.fingerprint}\\s+primary\\s+${before.counts.A}$`, 'm'))
+    expect(printed).toMatch(/^re-encryption: done /m)
     await server?.stop()
   })
 })

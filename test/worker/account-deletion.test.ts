@@ -267,6 +267,20 @@ describe('DELETE /api/me: the conversations', () => {
     closeAll(wa, again, notes)
   })
 
+  it("lifts the peer's block of the deleted user from their list entry", async () => {
+    const { a, b, wa, wb } = await pairWith(1)
+    expect((await call(`/api/me/blocks/${a.id}`, { method: 'PUT', cookie: b.cookie, body: {} })).status).toBe(204)
+    await eventually(
+      () => conversationWith(b.cookie, a.id),
+      (c) => c?.blocked === 'by-me',
+    )
+    await deleted(a)
+    expect(await conversationWith(b.cookie, a.id)).toMatchObject({ peer: deletedPeer(a.id), blocked: 'none' })
+    const blocks = await call('/api/me/blocks', { cookie: b.cookie })
+    expect(((await blocks.json()) as { blocks: unknown[] }).blocks).toEqual([])
+    closeAll(wa, wb)
+  })
+
   it('keeps the history readable and refuses send, edit and react with not-allowed; deleting still works', async () => {
     const { a, b, wa, wb } = await pairWith(1)
     const own = await say(wb, 'mine')

@@ -210,6 +210,16 @@ describe('blocking live in the room', () => {
     closeAll(wa, wb)
   })
 
+  it('holds for two people who never talked: the first message is refused', async () => {
+    const [a, b] = await Promise.all([signUp(), signUp()])
+    await block(a, b.id)
+    const wb = await openChat(b.cookie, a.id)
+    expect(wb.ready?.blocked).toBe('by-peer')
+    expect(await refused(wb, { type: 'send', clientId: 'first', body: 'hello?' })).toMatchObject({ code: 'blocked' })
+    expect(await historyOf(b.cookie, a.id)).toEqual([])
+    wb.close()
+  })
+
   it('says `blocked` in the ready frame of a socket that opens later', async () => {
     const { a, b, wa, wb } = await pairWith(1)
     expect(wa.ready?.blocked).toBe('none')

@@ -317,6 +317,7 @@ export class UserInbox extends DurableObject<Env> {
   /** From a room: the peer's account was deleted. Their notifications go; the list shows them deleted now. */
   async peerErased(roomId: string, peerId: string): Promise<void> {
     this.peers.delete(peerId)
+    this.blocks.set(peerId, 'none')
     const removed = this.sql
       .exec<NotificationRow>('delete from notifications where room_id = ? and peer_id = ? returning *', roomId, peerId)
       .toArray()

@@ -325,6 +325,7 @@ export class ChatRoom extends DurableObject<Env> {
     const fx = this.log.transaction(() => this.erasure.erase(userId, new Date().toISOString()))
     this.profiles.forget(userId)
     this.sockets.closeSessions(userId, null, 4401, 'account deleted')
+    this.setBlocks(this.members!, []) // D1 removed the blocks both ways with the account
     for (const seq of fx.deleted) this.bodies.forget(seq)
     if (fx.destroyed.length > 0) this.ctx.waitUntil(this.destroyFiles(fx.destroyed))
     const peer = this.peerOf(userId)

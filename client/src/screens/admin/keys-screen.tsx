@@ -122,7 +122,7 @@ function KeyTable(props: { data: KeysStatus }) {
             <tr>
               <th scope="col">Fingerprint</th>
               <th scope="col">Role</th>
-              <th scope="col">Tokens it opens</th>
+              <th scope="col">Tokens</th>
             </tr>
           </thead>
           <tbody>
