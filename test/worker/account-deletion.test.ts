@@ -186,6 +186,10 @@ describe('DELETE /api/me: the account', () => {
       .bind(me.id)
       .first<{ is_active: number; first_name: string }>()
     expect(row).toEqual({ is_active: 0, first_name: '' })
+    const shown = await call(`/api/admin/users/${me.id}`, { cookie: staff.cookie })
+    const { user } = (await shown.json()) as { user: { deletedAt?: string; isActive: boolean } }
+    expect(user.deletedAt).toMatch(/^\d{4}-\d\d-\d\dT/)
+    expect(user.isActive).toBe(false)
   })
 
   it('takes the user out of search, by name and by email', async () => {

@@ -5,6 +5,8 @@ import { api } from '../api.ts'
 export interface AdminUser extends User {
   isActive: boolean
   lastLogin: string | null
+  /** Set once the account was deleted: its row stays, emptied, so conversations still resolve it. */
+  deletedAt?: string
 }
 
 /** The fields staff may change; `isStaff` only for a superuser. */

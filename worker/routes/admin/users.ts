@@ -18,7 +18,13 @@ import { parsePage } from '../../http/params.ts'
 import { Problem } from '../../http/problem.ts'
 
 async function toAdminUser(keys: FernetKeyring, row: UserRow) {
-  return { ...(await toUser(keys, row)), isActive: row.isActive, lastLogin: row.lastLogin }
+  return {
+    ...(await toUser(keys, row)),
+    isActive: row.isActive,
+    lastLogin: row.lastLogin,
+    // Parley's addition: when the account was deleted (its row stays as a tombstone).
+    ...(row.deletedAt ? { deletedAt: row.deletedAt } : {}),
+  }
 }
 
 /** Email substring, or every word of q as a whole name word (blind index). */

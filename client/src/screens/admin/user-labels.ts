@@ -6,9 +6,8 @@ export function roleLabel(user: Pick<AdminUser, 'isStaff' | 'isSuperuser'>): str
   return user.isStaff ? 'Staff' : 'Member'
 }
 
-/** A deleted account's row stays with the email `deleted:<id>`, never a valid address. */
-export function statusLabel(user: Pick<AdminUser, 'isActive' | 'email'>): string {
-  if (user.email.startsWith('deleted:')) return 'Deleted'
+export function statusLabel(user: Pick<AdminUser, 'isActive' | 'deletedAt'>): string {
+  if (user.deletedAt) return 'Deleted'
   return user.isActive ? 'Active' : 'Deactivated'
 }
 
