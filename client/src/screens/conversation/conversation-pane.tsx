@@ -20,6 +20,7 @@ import { DeletedPeerNotice } from './deleted-peer-notice.tsx'
 import { createFileDrop, DropOverlay, FOLDERS_REFUSED } from './file-drop.tsx'
 import { ImageViewerProvider } from './image-viewer.tsx'
 import { MessageLog } from './message-log.tsx'
+import { NoSuchConversation } from './no-such-conversation.tsx'
 
 const WIDE = '(min-width: 900px)'
 
@@ -79,27 +80,24 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
 
   return (
     <section class="conversation" aria-labelledby={headingId} ref={drop.target}>
-      <ConversationHeader
-        name={name()}
-        email={peer()?.email ?? null}
-        deleted={!!peer()?.deleted}
-        typing={state.peerTyping}
-        headingId={headingId}
-        headingRef={(el) => {
-          heading = el
-        }}
-        actions={
-          // A deleted account has nobody left to block.
-          <Show when={!state.fatal && !peer()?.deleted}>
-            <BlockButton chat={chat} peerName={name()} />
-          </Show>
-        }
-      />
-      <Show when={state.fatal}>
-        <div class="conversation-problem" role="alert">
-          <p>{state.fatal}</p>
-          <a href="/">Back to your chats</a>
-        </div>
+      <Show when={state.fatal}>{(detail) => <NoSuchConversation headingId={headingId} detail={detail()} />}</Show>
+      <Show when={!state.fatal}>
+        <ConversationHeader
+          name={name()}
+          email={peer()?.email ?? null}
+          deleted={!!peer()?.deleted}
+          typing={state.peerTyping}
+          headingId={headingId}
+          headingRef={(el) => {
+            heading = el
+          }}
+          actions={
+            // A deleted account has nobody left to block.
+            <Show when={!state.fatal && !peer()?.deleted}>
+              <BlockButton chat={chat} peerName={name()} />
+            </Show>
+          }
+        />
       </Show>
       <ConnectionStatus socket={chat.socket} ready={state.ready} queued={queued()} />
       <Show when={!state.fatal}>
