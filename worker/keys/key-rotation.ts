@@ -73,6 +73,7 @@ export function keyRotationOf(env: Env) {
 export class KeyRotation extends DurableObject<Env> {
   private driving: Promise<void> | null = null
   private interrupted = false
+  private starting: Promise<unknown> | null = null
 
   // ---- RPC from the Worker ----
 
@@ -90,6 +91,18 @@ export class KeyRotation extends DurableObject<Env> {
 
   /** Starts re-encrypting (audited first: a start that cannot be recorded does not happen). False if one runs. */
   async start(actorId: string): Promise<{ started: boolean; status: KeysStatus }> {
+    // Two presses at once start (and audit) one run: the second waits for the first, then finds it.
+    while (this.starting) await this.starting.catch(() => {})
+    const starting = this.startOnce(actorId)
+    this.starting = starting
+    try {
+      return await starting
+    } finally {
+      this.starting = null
+    }
+  }
+
+  private async startOnce(actorId: string): Promise<{ started: boolean; status: KeysStatus }> {
     const keyset = await this.keyset()
     if (this.job()?.kind === 'reencrypt') return { started: false, status: this.status(keyset) }
     const fingerprints = keyset.split(',')
