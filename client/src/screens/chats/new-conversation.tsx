@@ -114,7 +114,10 @@ export function NewConversation(props: { onClose: () => void }) {
                       <Avatar name={displayName(peer)} />
                       <span class="person-text">
                         <span class="person-name">{displayName(peer)}</span>
-                        <span class="person-email">{peer.email}</span>
+                        {/* A person with no name is shown by their email: once. */}
+                        <Show when={displayName(peer) !== peer.email}>
+                          <span class="person-email">{peer.email}</span>
+                        </Show>
                       </span>
                     </A>
                   </li>

@@ -84,7 +84,8 @@ export function ConversationPane(props: { peerId: string; focusOnOpen: boolean }
       <Show when={!state.fatal}>
         <ConversationHeader
           name={name()}
-          email={peer()?.email ?? null}
+          // A person with no name is already shown by their email: not twice.
+          email={peer() && name() !== peer()!.email ? peer()!.email : null}
           deleted={!!peer()?.deleted}
           typing={state.peerTyping}
           headingId={headingId}
