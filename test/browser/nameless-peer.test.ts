@@ -24,7 +24,7 @@ describe('a person with no name', () => {
 
     await result.getByRole('link').click()
     await conversationReady(a.page, nameless.email)
-    const header = a.page.locator('.conv-header')
+    const header = a.page.locator('.conv-header-text')
     expect(shown((await header.textContent()) ?? '')).toBe(1)
   })
 })
