@@ -37,7 +37,7 @@ export async function passRoomPage(room: RoomPass, cursor: PassCursor | null, re
     const changed = await passRows(room.keys, rows, (r) => r.body, rewrite, tally)
     // No await from here on: the checks and writes are one atomic block.
     for (const { row, token } of changed) {
-      room.sql.exec('update messages set body = ? where seq = ?', token, row.seq)
+      room.sql.exec('update messages set body = ? where seq = ? and body = ?', token, row.seq, row.body)
     }
     const next =
       rows.length < ROOM_ROWS_PER_PAGE ? { part: 'names', after: '' } : { part: 'messages', after: rows.at(-1)!.seq }
