@@ -154,8 +154,13 @@ export class ChatRoom extends DurableObject<Env> {
       migrate(this.sql)
       this.load()
       this.alarmAt = await ctx.storage.getAlarm()
-      // Every wake arms the retention alarm too, so a room idle since before the policy still purges.
-      this.armAlarm()
+      // Every wake arms the retention alarm too, so a room idle since before the policy still
+      // purges; nothing else (what is owed already has its alarm, committed with the change).
+      const purgeAt = this.retention.nextAt()
+      if (purgeAt !== null && (this.alarmAt === null || purgeAt < this.alarmAt)) {
+        await ctx.storage.setAlarm(purgeAt)
+        this.alarmAt = purgeAt
+      }
     })
     // Answered by the runtime itself, so idle rooms stay hibernated.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
