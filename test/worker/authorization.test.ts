@@ -43,6 +43,8 @@ interface Rule {
   /** Anyone may call it (still subject to the Origin check on writes). */
   public?: boolean
   admin?: boolean
+  /** Superusers only: staff get 403 as members do. */
+  superuser?: boolean
   /** Calling it ends or changes the caller's sessions: it gets a fresh account each time. */
   destructive?: boolean
   ok: number
@@ -160,6 +162,13 @@ const RULES: Record<string, Rule> = {
   },
   'GET /api/admin/activity': { admin: true, ok: 200, request: () => ({ path: '/api/admin/activity' }) },
   'GET /api/admin/audit': { admin: true, ok: 200, request: () => ({ path: '/api/admin/audit' }) },
+  'GET /api/admin/keys': { admin: true, ok: 200, request: () => ({ path: '/api/admin/keys' }) },
+  'POST /api/admin/keys/reencrypt': {
+    admin: true,
+    superuser: true,
+    ok: 202,
+    request: () => ({ path: '/api/admin/keys/reencrypt', body: {} }),
+  },
 }
 
 const wsRoutes = new Set(
@@ -174,6 +183,7 @@ function expected(rule: Rule, method: string, who: PrincipalName): number {
   if (rule.public) return rule.ok
   if (SIGNED_OUT.includes(who)) return 401
   if (rule.admin && !['staff', 'superuser'].includes(who)) return 403
+  if (rule.superuser && who !== 'superuser') return 403
   return rule.ok
 }
 

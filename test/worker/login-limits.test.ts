@@ -69,14 +69,14 @@ describe('sign-in attempts are counted before the password is checked', () => {
     await drain(responses)
   }, 180_000)
 
-  it("counts a deactivated account's right password as a failure, answering like a wrong one", async () => {
+  it("counts a deactivated account's right password as a failure, though it is told why", async () => {
     const { email, id } = await signUp()
     await env.DB.prepare('update users set is_active = 0 where id = ?').bind(id).run()
     const wrong = await Promise.all(Array.from({ length: 9 }, (_, i) => login(email, `wrong password ${i}`)))
     expect(statuses(wrong)).toEqual({ 401: 9 })
     const right = await login(email, PASSWORD)
-    expect(right.status).toBe(401)
-    expect((await problemOf(right)).type).toBe('/problems/bad-credentials')
+    expect(right.status).toBe(403)
+    expect((await problemOf(right)).type).toBe('/problems/account-deactivated')
     // The right password was the 10th failure: the next guess is refused, as after any 10.
     const next = await login(email, 'wrong password 10')
     expect(next.status).toBe(429)
