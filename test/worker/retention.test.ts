@@ -9,8 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { blobKey } from '../../worker/attachments/attachment-id.ts'
 import { inboxOf } from '../../worker/inbox/inbox-key.ts'
 import { retentionWalkOf, WALK_PAGE } from '../../worker/rooms/retention-walk.ts'
+import { DESTROY_PAGE } from '../../worker/rooms/room-files.ts'
 import { roomFor } from '../../worker/rooms/room-key.ts'
-import { PURGE_BATCH, retentionClock, retentionDaysOf } from '../../worker/rooms/room-retention.ts'
+import { MAX_DESTROY_ROUNDS, PURGE_BATCH, retentionClock, retentionDaysOf } from '../../worker/rooms/room-retention.ts'
 import { closeAll, conversationWith, historyOf, notificationsOf, say } from './helpers/chat.ts'
 import { call, ORIGIN, type SignedUp, signUp } from './helpers/http.ts'
 import { useVars } from './helpers/limits.ts'
@@ -347,6 +348,175 @@ describe('with RETENTION_DAYS=30', () => {
     expect(await walk.ensure(45)).toEqual({ walkedDays: 45, walking: null })
     expect((await walk.ensure(46)).walking).toMatchObject({ days: 46 })
     expect(WALK_PAGE).toBeGreaterThan(0)
+  })
+
+  it.each([
+    ['as stored now', false],
+    ['as stored before it kept purgedUpTo', true],
+  ])(
+    'keeps the notifications of the kept messages after a partial purge and a restart (floor %s)',
+    async (_, legacy) => {
+      setVars({ RETENTION_DAYS: '30' })
+      const { a, b } = await pair()
+      const { stub } = roomFor(env, a.id, b.id)
+      const wa = await openChat(a.cookie, b.id)
+      for (const text of ['one', 'two', 'three', 'four', 'five']) await say(wa, text)
+      closeAll(wa)
+      await eventually(
+        () => notificationsOf(b.cookie),
+        (n) => n.notifications.length === 5,
+      )
+      await flushed(a, b, 5)
+      // 1–3 expired, 4–5 not.
+      const sent = await sentAtOf(a, b, 1)
+      await sentAgo(a, b, 3, 5, -10 * DAY)
+      retentionClock.now = () => sent + 35 * DAY
+      expect(await runDurableObjectAlarm(stub)).toBe(true)
+      expect(await seqsIn(a, b)).toEqual([4, 5])
+      await eventually(
+        () => notificationsOf(b.cookie),
+        (n) => n.notifications.length === 2,
+      )
+
+      if (legacy) {
+        await inRoom(a, b, (sql) => {
+          sql.exec("update meta set value = json_remove(value, '$.purgedUpTo') where key = 'retention_floor'")
+        })
+      }
+
+      // After a restart the room tells both inboxes again (its alarm), and Ann writes once more:
+      // what the snapshots say was destroyed is still 1–3.
+      await restart(a, b)
+      expect(await runDurableObjectAlarm(roomFor(env, a.id, b.id).stub)).toBe(true)
+      const again = await openChat(a.cookie, b.id)
+      await say(again, 'six')
+      closeAll(again)
+      const left = await eventually(
+        () => notificationsOf(b.cookie),
+        (n) => n.notifications.some((x) => x.seq === 6),
+      )
+      expect(left.notifications.map((n) => n.seq).sort((x, y) => x - y)).toEqual([4, 5, 6])
+      expect(left.unreadTotal).toBe(3)
+    },
+  )
+
+  it('runs every step of its alarm when one fails, and arms the alarm again to retry it', async () => {
+    setVars({ RETENTION_DAYS: '30' })
+    const { a, b } = await pair()
+    const { roomId, stub } = roomFor(env, a.id, b.id)
+    const wa = await openChat(a.cookie, b.id)
+    await say(wa, 'one')
+    await say(wa, 'two')
+    closeAll(wa)
+    await eventually(
+      () => notificationsOf(b.cookie),
+      (n) => n.notifications.length === 2,
+    )
+    await flushed(a, b, 2)
+    // A file waiting to be destroyed whose delete R2 refuses (a key longer than R2 takes):
+    // the upload sweep, the alarm's first step, fails on it, and so do the purge's file rounds.
+    await inRoom(a, b, (sql) => {
+      sql.exec(
+        'insert into doomed_files (id, uploader_id, size, thumbnail) values (?, ?, 0, 0)',
+        'x'.repeat(2_000),
+        a.id,
+      )
+    })
+    const sent = await sentAtOf(a, b, 2)
+    retentionClock.now = () => sent + 31 * DAY
+    const before = Date.now()
+    await runDurableObjectAlarm(stub).catch(() => {})
+    const after = Date.now()
+
+    // The purge still ran, and both inboxes heard of it...
+    expect(await seqsIn(a, b)).toEqual([])
+    await eventually(
+      () => notificationsOf(b.cookie),
+      (n) => n.notifications.length === 0 && n.unreadTotal === 0,
+    )
+    // ...and the alarm is armed again, a minute on, for the file and the audit entry after it.
+    const retry = await alarmOf(a, b)
+    expect(retry).not.toBeNull()
+    expect(retry!).toBeGreaterThanOrEqual(before + 60_000)
+    expect(retry!).toBeLessThanOrEqual(after + 60_000)
+    expect(await audits(roomId)).toEqual([])
+
+    // Once the file is gone, the retry finishes: the audit entry, then no alarm at all.
+    await inRoom(a, b, (sql) => {
+      sql.exec('delete from doomed_files where length(id) > 1000')
+    })
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect((await audits(roomId)).map((e) => e.changes.messages)).toEqual([2])
+    expect(await alarmOf(a, b)).toBeNull()
+  })
+
+  it('arms the alarm again for files a purge left to destroy, though no message is left to expire', async () => {
+    setVars({ RETENTION_DAYS: '30' })
+    const { a, b } = await pair()
+    const { stub } = roomFor(env, a.id, b.id)
+    const wa = await openChat(a.cookie, b.id)
+    await say(wa, 'one')
+    closeAll(wa)
+    await flushed(a, b, 1)
+    // More files waiting than the alarm's upload sweep (one round) and the purge's rounds take.
+    const waiting = (1 + MAX_DESTROY_ROUNDS) * DESTROY_PAGE + 1
+    await inRoom(a, b, (sql) => {
+      for (let i = 0; i < waiting; i++) {
+        sql.exec(
+          'insert into doomed_files (id, uploader_id, size, thumbnail) values (?, ?, 0, 0)',
+          `left-${String(i).padStart(6, '0')}`,
+          a.id,
+        )
+      }
+    })
+    const sent = await sentAtOf(a, b, 1)
+    retentionClock.now = () => sent + 31 * DAY
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect(await seqsIn(a, b)).toEqual([])
+    expect(await countIn(a, b, 'doomed_files')).toBe(1)
+    expect(await alarmOf(a, b), 'the alarm for the file left').not.toBeNull()
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect(await countIn(a, b, 'doomed_files')).toBe(0)
+    expect(await alarmOf(a, b)).toBeNull()
+  })
+
+  it('keeps the retry of an audit entry D1 refused when the last socket closes', async () => {
+    setVars({ RETENTION_DAYS: '30' })
+    const { a, b } = await pair()
+    const { roomId, stub } = roomFor(env, a.id, b.id)
+    const wa = await openChat(a.cookie, b.id)
+    await say(wa, 'one')
+    closeAll(wa)
+    await flushed(a, b, 1)
+    // D1 refuses this room's retention.purge entry until the trigger goes.
+    await env.DB.prepare(
+      `create trigger refuse_retention_audit before insert on audit_log
+       when new.action = 'retention.purge' and new.target_id = '${roomId}'
+       begin select raise(abort, 'D1 is unavailable'); end`,
+    ).run()
+    try {
+      const sent = await sentAtOf(a, b, 1)
+      retentionClock.now = () => sent + 31 * DAY
+      expect(await runDurableObjectAlarm(stub)).toBe(true)
+      expect(await seqsIn(a, b)).toEqual([])
+      const retry = await alarmOf(a, b)
+      expect(retry, 'the retry after the refused entry').not.toBeNull()
+
+      // The conversation is opened and closed again: settling it (as the last socket's close
+      // does) leaves the retry in place, though no message is left to expire.
+      const again = await openChat(a.cookie, b.id)
+      closeAll(again)
+      await runInDurableObject(stub, (room: unknown) => (room as { settle(): Promise<void> }).settle())
+      const kept = await alarmOf(a, b)
+      expect(kept, 'the retry after settling').not.toBeNull()
+      expect(kept!).toBeLessThanOrEqual(retry!)
+      expect(await audits(roomId)).toEqual([])
+    } finally {
+      await env.DB.prepare('drop trigger if exists refuse_retention_audit').run()
+    }
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect((await audits(roomId)).map((e) => e.changes.messages)).toEqual([1])
+    expect(await alarmOf(a, b)).toBeNull()
   })
 })
 

@@ -8,6 +8,9 @@ import type { Env } from '../env.ts'
 import { inboxOf } from '../inbox/inbox-key.ts'
 import type { AttachmentRow, RoomAttachments } from './room-attachments.ts'
 
+/** Files one destroy round takes (R2 deletes them in one call: with thumbnails, 1,000 keys). */
+export const DESTROY_PAGE = 500
+
 /** What the upload route stored in R2 and hands to the room. */
 export interface NewUpload {
   id: string
@@ -21,6 +24,9 @@ export interface NewUpload {
   height?: number
   thumbnail: boolean
 }
+
+/** What destroying a file needs of its attachment row. */
+export type DoomedFile = Pick<AttachmentRow, 'id' | 'uploader_id' | 'size' | 'thumbnail'>
 
 export interface Downloadable {
   type: string
@@ -87,6 +93,15 @@ export class RoomFiles {
    * the next call (the alarm's), so no byte outlives its row for long.
    */
   async destroy(rows: readonly AttachmentRow[]): Promise<void> {
+    this.doom(rows)
+    await this.destroyDoomed()
+  }
+
+  /**
+   * Writes these files down in doomed_files, for `destroyDoomed`. Synchronous: called inside
+   * the transaction that removes their rows, both commit together.
+   */
+  doom(rows: readonly DoomedFile[]): void {
     for (const a of rows) {
       this.sql.exec(
         'insert into doomed_files (id, uploader_id, size, thumbnail) values (?, ?, ?, ?) on conflict do nothing',
@@ -96,7 +111,6 @@ export class RoomFiles {
         a.thumbnail,
       )
     }
-    await this.destroyDoomed()
   }
 
   /** Whether files are still waiting to be destroyed (the alarm retries them). */
@@ -106,9 +120,7 @@ export class RoomFiles {
 
   async destroyDoomed(): Promise<void> {
     const doomed = this.sql
-      .exec<{ id: string; uploader_id: string; size: number; thumbnail: number }>(
-        'select * from doomed_files limit 500',
-      )
+      .exec<DoomedFile>('select id, uploader_id, size, thumbnail from doomed_files limit ?', DESTROY_PAGE)
       .toArray()
     if (doomed.length === 0) return
     await deleteBlobs(

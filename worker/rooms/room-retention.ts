@@ -7,15 +7,15 @@ import { auditStatement } from '../db/audit.ts'
 import { openDb } from '../db/client.ts'
 import type { Env } from '../env.ts'
 import type { MessageLog } from './message-log.ts'
-import type { RoomFiles } from './room-files.ts'
+import type { DoomedFile, RoomFiles } from './room-files.ts'
 
 const DAY_MS = 86_400_000
 /** A room wakes for retention at most this often (so a message goes within an hour of expiring). */
 export const PURGE_INTERVAL_MS = 3_600_000
 /** Messages destroyed per alarm at most: a room with more re-arms at once, and chat runs in between. */
 export const PURGE_BATCH = 1_000
-/** Rounds of R2 deletes (500 files each, room-files.ts) a purge waits for; the alarm retries the rest. */
-const MAX_DESTROY_ROUNDS = 25
+/** Rounds of R2 deletes (DESTROY_PAGE files each, room-files.ts) a purge waits for; the alarm retries the rest. */
+export const MAX_DESTROY_ROUNDS = 25
 
 /** RETENTION_DAYS as whole days; 0 (the default, and any value that is not a positive integer) keeps forever. */
 export function retentionDaysOf(env: Pick<Env, 'RETENTION_DAYS'>): number {
@@ -44,9 +44,15 @@ export interface PurgeRun {
   before: string
 }
 
+/**
+ * Stored in meta at each purge. `seq` and `rev` are the log's at the time (its newest, which
+ * may be kept); `purgedUpTo` is the highest seq destroyed, the one the inboxes are told.
+ */
 interface Floor {
   seq: number
   rev: number
+  /** Missing in floors stored before it was kept apart from `seq`. */
+  purgedUpTo?: number
 }
 
 interface PendingAudit {
@@ -63,24 +69,31 @@ export class RoomRetention {
   /** lastSeq when purgeAt was last worked out: a room that gains its first message plans again. */
   private plannedAtSeq = -1
   private lastRunAt: number | null = null
-  private owesAudit = false
+  /** A purge's files or its audit entry are still to be done: the room's alarm must come back for them. */
+  private owesWork = false
 
   constructor(
     private readonly env: Env,
     private readonly sql: SqlStorage,
     private readonly log: MessageLog,
+    private readonly files: RoomFiles,
   ) {}
 
   /** After log.load(): seq and rev never go back below what was destroyed, even with every message gone. */
   load(): void {
     const floor = this.meta<Floor>('retention_floor')
     if (floor) {
-      this.purgedUpTo = floor.seq
+      this.purgedUpTo = floor.purgedUpTo ?? this.legacyPurgedUpTo(floor.seq)
       this.log.lastSeq = Math.max(this.log.lastSeq, floor.seq)
       this.log.lastRev = Math.max(this.log.lastRev, floor.rev)
     }
-    this.owesAudit = this.meta<PendingAudit>('retention_audit') !== undefined
+    this.owesWork = this.meta<PendingAudit>('retention_audit') !== undefined
     this.plan()
+  }
+
+  /** Settling a purge (files, audit entry) is not done: the room keeps its alarm for it. */
+  get owed(): boolean {
+    return this.owesWork
   }
 
   /** When the room's alarm should purge next, or null. Cheap: SQL only when the room gained its first messages. */
@@ -140,25 +153,21 @@ export class RoomRetention {
     const files = this.log.transaction(() => {
       this.sql.exec('delete from reactions where seq <= ?', upTo)
       const gone = this.sql
-        .exec<{ id: string; uploader_id: string; size: number; thumbnail: number }>(
+        .exec<DoomedFile>(
           'delete from attachments where seq is not null and seq <= ? returning id, uploader_id, size, thumbnail',
           upTo,
         )
         .toArray()
-      for (const a of gone) {
-        this.sql.exec(
-          'insert into doomed_files (id, uploader_id, size, thumbnail) values (?, ?, ?, ?) on conflict do nothing',
-          a.id,
-          a.uploader_id,
-          a.size,
-          a.thumbnail,
-        )
-      }
+      this.files.doom(gone)
       this.sql.exec('delete from messages where seq <= ?', upTo)
       // The purge takes a rev of its own, so the inboxes' snapshot version grows and they
       // take the new lastMessage; the floor keeps seq and rev from going back on a wake.
       this.log.lastRev += 1
-      this.putMeta('retention_floor', { seq: this.log.lastSeq, rev: this.log.lastRev } satisfies Floor)
+      this.putMeta('retention_floor', {
+        seq: this.log.lastSeq,
+        rev: this.log.lastRev,
+        purgedUpTo: upTo,
+      } satisfies Floor)
       const owed = this.meta<PendingAudit>('retention_audit')
       this.putMeta('retention_audit', {
         messages: (owed?.messages ?? 0) + count,
@@ -168,7 +177,7 @@ export class RoomRetention {
       return gone.length
     })
     this.purgedUpTo = upTo
-    this.owesAudit = true
+    this.owesWork = true
     if (more) this.purgeAt = now
     else this.plan()
     return { from, upTo, messages: count, files, before }
@@ -177,11 +186,11 @@ export class RoomRetention {
   /**
    * After a purge (or on the next alarm, after a failure): the doomed files' bytes and quota,
    * then one `retention.purge` audit entry for what the runs destroyed. Throws when D1 or R2
-   * failed; what is left stays written down for the next try.
+   * failed; what is left stays written down for the next try, and `owed` stays true.
    */
-  async settle(files: RoomFiles, roomId: string): Promise<void> {
-    if (!this.owesAudit) return
-    for (let i = 0; i < MAX_DESTROY_ROUNDS && files.pending(); i++) await files.destroyDoomed()
+  async settle(roomId: string): Promise<void> {
+    if (!this.owesWork) return
+    for (let i = 0; i < MAX_DESTROY_ROUNDS && this.files.pending(); i++) await this.files.destroyDoomed()
     const owed = this.meta<PendingAudit>('retention_audit')
     if (owed) {
       await auditStatement(openDb(this.env.DB), {
@@ -193,7 +202,17 @@ export class RoomRetention {
       })
       this.sql.exec("delete from meta where key = 'retention_audit'")
     }
-    this.owesAudit = false
+    // Files beyond this run's rounds are left for the next alarm, which `owed` keeps armed.
+    this.owesWork = this.files.pending()
+  }
+
+  /**
+   * A floor stored before `purgedUpTo` was: its seq is the newest seq at that purge, kept or
+   * not. Every seq below the oldest kept message was destroyed (seq has a gap at the start only).
+   */
+  private legacyPurgedUpTo(floorSeq: number): number {
+    const oldest = this.sql.exec<{ seq: number }>('select seq from messages order by seq limit 1').toArray()[0]
+    return oldest ? Math.min(floorSeq, oldest.seq - 1) : floorSeq
   }
 
   private meta<T>(key: string): T | undefined {
