@@ -6,8 +6,16 @@ import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject, SEL
 import { describe, expect, it } from 'vitest'
 import { deletedPeer } from '../../protocol/api.ts'
 import { blobKey } from '../../worker/attachments/attachment-id.ts'
+import { keyringOf } from '../../worker/crypto/keys.ts'
 import { deleteAccountRows } from '../../worker/db/account-deletion.ts'
 import { openDb } from '../../worker/db/client.ts'
+import {
+  sealNames,
+  setPasswordHashStatement,
+  setReadReceiptsStatement,
+  updateNamesStatements,
+} from '../../worker/db/users.ts'
+import type { Env } from '../../worker/env.ts'
 import { INLINE_ROOMS } from '../../worker/inbox/account-erasure.ts'
 import { inboxOf } from '../../worker/inbox/inbox-key.ts'
 import { ERASE_CHUNK } from '../../worker/rooms/member-erasure.ts'
@@ -26,7 +34,7 @@ import {
   textCells,
 } from './helpers/chat.ts'
 import { call, freshAddress, ORIGIN, PASSWORD, problemOf, type SignedUp, signIn, signUp } from './helpers/http.ts'
-import { openChat, openSocket } from './helpers/socket.ts'
+import { openChat, openSocket, TestSocket } from './helpers/socket.ts'
 import { eventually } from './helpers/wait.ts'
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 9, 8, 7, 6])
@@ -77,6 +85,22 @@ async function seededRoom(sender: string, other: string, count: number) {
   })
   await evictDurableObject(room.stub)
   return room
+}
+
+/** A D1 that answers nothing: every statement fails, as when D1 is unreachable. */
+const D1_DOWN = {
+  prepare() {
+    throw new Error('D1 is unreachable')
+  },
+  batch() {
+    return Promise.reject(new Error('D1 is unreachable'))
+  },
+} as unknown as D1Database
+
+async function staffMember(): Promise<SignedUp> {
+  const staff = await signUp()
+  await env.DB.prepare('update users set is_staff = 1 where id = ?').bind(staff.id).run()
+  return staff
 }
 
 describe('DELETE /api/me: the password', () => {
@@ -201,6 +225,119 @@ describe('DELETE /api/me: the account', () => {
     expect(await search(peer.cookie, me.email)).toEqual([])
     expect(await search(peer.cookie, `deleted:${me.id}`)).toEqual([])
   })
+
+  it('writes nothing onto the tombstone for a profile or password change that passed its session check before', async () => {
+    const [me, other] = await Promise.all([signUp({ firstName: 'Ursula' }), signUp()])
+    await deleted(me)
+    // What PATCH /api/me and POST /api/me/password run once their session check passed.
+    const db = openDb(env.DB)
+    const keys = await keyringOf(env)
+    const writes = async (userId: string) => {
+      const sealed = await sealNames(keys, env.NAME_INDEX_KEY, 'Ursula', 'Kroeber Le Guin')
+      await db.batch([
+        ...updateNamesStatements(db, userId, sealed),
+        setReadReceiptsStatement(db, userId, false),
+        setPasswordHashStatement(db, userId, 'a new hash'),
+      ])
+      return sealed.tokens.length
+    }
+    await writes(me.id)
+    const row = await env.DB.prepare(
+      'select first_name, last_name, password_hash, read_receipts from users where id = ?',
+    )
+      .bind(me.id)
+      .first()
+    expect(row).toEqual({ first_name: '', last_name: '', password_hash: '', read_receipts: 1 })
+    const indexed = (id: string) =>
+      env.DB.prepare('select count(*) as n from name_index where user_id = ?')
+        .bind(id)
+        .first<{ n: number }>()
+        .then((r) => r?.n)
+    expect(await indexed(me.id)).toBe(0)
+    // The same statements still write for an account that is not deleted.
+    const tokens = await writes(other.id)
+    expect(await indexed(other.id)).toBe(tokens)
+    const live = await env.DB.prepare('select first_name, password_hash, read_receipts from users where id = ?')
+      .bind(other.id)
+      .first<{ first_name: string; password_hash: string; read_receipts: number }>()
+    expect(live).toMatchObject({ password_hash: 'a new hash', read_receipts: 0 })
+    expect(live?.first_name).not.toBe('')
+  })
+
+  it('answers 204 once D1 is done, even when ending the sessions fails after it', async () => {
+    const { a, wa, wb } = await pairWith(1)
+    const inbox = inboxOf(env, a.id)
+    const proto = await runInDurableObject(inbox, (instance: object) => Object.getPrototypeOf(instance) as object)
+    const original = Reflect.get(proto, 'endSessions')
+    Reflect.set(proto, 'endSessions', () => Promise.reject(new Error('inbox unreachable')))
+    let res: Response
+    try {
+      res = await deleteAccount(a)
+    } finally {
+      Reflect.set(proto, 'endSessions', original)
+    }
+    expect(res.status).toBe(204)
+    expect((await call('/api/me', { cookie: a.cookie })).status).toBe(401)
+    // The erasure went on: the room closed Ann's socket and deleted her message.
+    expect(await wa.closed).toBe(4401)
+    expect((await wb.next(isUpdate(1))).message.deletedAt).toBeTruthy()
+    closeAll(wb)
+  })
+
+  it("strips the user's names from staff edits in the audit log, keeping the other changes", async () => {
+    const [me, other, staff] = await Promise.all([signUp({ firstName: 'Olga' }), signUp(), staffMember()])
+    const edit = (id: string, body: object) =>
+      call(`/api/admin/users/${id}`, { method: 'PATCH', cookie: staff.cookie, body })
+    expect((await edit(me.id, { firstName: 'Renamed', lastName: 'Person', isActive: false })).status).toBe(200)
+    expect((await edit(me.id, { isActive: true })).status).toBe(200)
+    expect((await edit(other.id, { firstName: 'Kept' })).status).toBe(200)
+    const cookie = await signIn(me.email)
+    await deleted({ ...me, cookie })
+    const changesOf = async (id: string) =>
+      (
+        await env.DB.prepare("select changes from audit_log where action = 'user.update' and target_id = ? order by at")
+          .bind(id)
+          .all<{ changes: string }>()
+      ).results.map((r) => JSON.parse(r.changes) as Record<string, unknown>)
+    expect(await changesOf(me.id)).toEqual([
+      { isActive: { from: true, to: false } },
+      { isActive: { from: false, to: true } },
+    ])
+    const [kept] = await changesOf(other.id)
+    expect(Object.keys(kept ?? {})).toEqual(['firstName'])
+  })
+
+  it('checks a staff edit of a deleted account in order: 404, 403, 400, then 409', async () => {
+    const [me, staff] = await Promise.all([signUp(), staffMember()])
+    await deleted(me)
+    const edit = (id: string, body: object) =>
+      call(`/api/admin/users/${id}`, { method: 'PATCH', cookie: staff.cookie, body })
+    expect((await edit(crypto.randomUUID(), { nonsense: 1 })).status).toBe(404)
+    expect((await edit(me.id, { isStaff: true })).status).toBe(403)
+    const invalid = await edit(me.id, { nonsense: 1 })
+    expect(invalid.status).toBe(400)
+    expect((await problemOf(invalid)).errors?.nonsense).toBeTruthy()
+    expect((await edit(me.id, { firstName: 'Back' })).status).toBe(409)
+  })
+
+  it('keeps nothing new in the erased inbox: push subscriptions, storage, sockets', async () => {
+    const me = await signUp()
+    await deleted(me)
+    const inbox = inboxOf(env, me.id)
+    const sub = { endpoint: 'https://push.parley.test/late', p256dh: 'key', auth: 'auth' }
+    expect(await inbox.addPushSubscription(sub)).toBe(false)
+    expect(await inbox.pushSubscriptionCount()).toBe(0)
+    expect(await inbox.reserveStorage(10, 1_000_000)).toBe('deleted')
+    expect(await inbox.storageUsed()).toBe(0)
+    expect(await inbox.admitSocket('some-room', 'some-session')).toBe(false)
+    const res = await inbox.fetch('https://inbox.internal/', {
+      headers: { upgrade: 'websocket', 'x-parley-session': 'some-session', 'x-parley-user': me.id },
+    })
+    expect(res.status).toBe(101)
+    const socket = new TestSocket(res.webSocket!)
+    expect(await Promise.race([socket.closed, new Promise((r) => setTimeout(() => r('still open'), 2000))])).toBe(4401)
+    expect(socket.frames.filter((f) => f.type === 'unread')).toEqual([])
+  })
 })
 
 describe('DELETE /api/me: the conversations', () => {
@@ -306,6 +443,21 @@ describe('DELETE /api/me: the conversations', () => {
     const refused = await upload(b, a.id)
     expect(refused.status).toBe(403)
     closeAll(wa, wb, again)
+  })
+
+  it('answers a retried clientId in the conversation of a deleted account with the original message', async () => {
+    const { a, b, wa, wb } = await pairWith(1)
+    const mine = await say(wb, 'sent before')
+    await deleted(a)
+    await wb.next(isUpdate(1))
+    wb.send({ type: 'send', clientId: mine.clientId, body: 'the retry' })
+    const answer = await wb.next(
+      (f) => (f.type === 'message' && f.message.clientId === mine.clientId) || isErrorFor(mine.clientId)(f),
+    )
+    expect(answer.type).toBe('message')
+    expect(answer.message).toMatchObject({ seq: mine.seq, body: 'sent before', senderId: b.id })
+    expect((await historyOf(b.cookie, a.id)).map((m) => m.seq)).toEqual([1, 2])
+    closeAll(wa, wb)
   })
 
   it('destroys the attachments in R2 and releases the quota', async () => {
@@ -473,5 +625,69 @@ describe('DELETE /api/me: durability', () => {
     expect(await stub.eraseMember(a.id)).toEqual({ done: true })
     expect(await left()).toBe(0)
     expect(await roomLastRev(a.id, c.id)).toBe(2 * (ERASE_CHUNK + 20))
+  })
+
+  it('stores the flag even when the first erasure transaction rolled back', async () => {
+    const [a, c] = await Promise.all([signUp(), signUp()])
+    const { stub } = await seededRoom(a.id, c.id, 2)
+    const flags = await runInDurableObject(stub, async (instance: unknown, state: DurableObjectState) => {
+      const room = instance as { log: object; eraseMember(id: string): Promise<{ done: boolean }> }
+      Reflect.set(room.log, 'remove', () => {
+        throw new Error('storage failed midway')
+      })
+      try {
+        await expect(room.eraseMember(a.id)).rejects.toThrow('storage failed midway')
+      } finally {
+        Reflect.deleteProperty(room.log, 'remove')
+      }
+      expect(await room.eraseMember(a.id)).toEqual({ done: true })
+      return state.storage.sql.exec<{ n: number }>('select count(*) as n from erased_members').one().n
+    })
+    expect(flags).toBe(1)
+    // Stored, so it holds after a restart: the room still refuses sends.
+    await evictDurableObject(stub)
+    const wc = await openChat(c.cookie, a.id)
+    wc.send({ type: 'send', clientId: 'after-restart', body: 'hello?' })
+    expect(await wc.next(isErrorFor('after-restart'))).toMatchObject({ code: 'not-allowed' })
+    wc.close()
+  })
+
+  it('keeps its alarm armed when D1 fails in it, and finishes once D1 answers', async () => {
+    const { a, b, wa, wb } = await pairWith(1)
+    const inbox = inboxOf(env, a.id)
+    await inbox.expectErasure(a.id)
+    await deleteAccountRows(openDb(env.DB), a.id)
+    const erasureOf = (instance: unknown) => (instance as { erasure: { env: Env } }).erasure
+    const realEnv = await runInDurableObject(inbox, (instance: unknown) => {
+      const erasure = erasureOf(instance)
+      const real = erasure.env
+      erasure.env = { ...real, DB: D1_DOWN }
+      return real
+    })
+    const alarmAt = () => runInDurableObject(inbox, (_: unknown, state: DurableObjectState) => state.storage.getAlarm())
+    try {
+      // Once announced (D1's tombstone cannot be read), once begun (D1's rooms cannot be read).
+      await runInDurableObject(inbox, (_: unknown, state: DurableObjectState) => state.storage.setAlarm(Date.now()))
+      await runDurableObjectAlarm(inbox).catch(() => false)
+      expect(await alarmAt()).not.toBeNull()
+      const begun = await runInDurableObject(inbox, (instance: unknown) =>
+        (instance as { eraseAccount(id: string): Promise<void> }).eraseAccount(a.id).then(
+          () => 'begun',
+          (err: Error) => err.message,
+        ),
+      )
+      expect(begun).toBe('D1 is unreachable')
+      await runDurableObjectAlarm(inbox).catch(() => false)
+      expect(await alarmAt()).not.toBeNull()
+      expect((await historyOf(b.cookie, a.id))[0]?.body).toBe('message 1')
+    } finally {
+      await runInDurableObject(inbox, (instance: unknown) => {
+        erasureOf(instance).env = realEnv
+      })
+    }
+    await runDurableObjectAlarm(inbox)
+    expect((await wb.next(isUpdate(1))).message.deletedAt).toBeTruthy()
+    expect((await historyOf(b.cookie, a.id))[0]?.body).toBe('')
+    closeAll(wa, wb)
   })
 })

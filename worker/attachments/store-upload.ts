@@ -5,7 +5,7 @@ import type { Attachment } from '../../protocol/api.ts'
 import { encryptText } from '../crypto/fernet.ts'
 import { keyringOf } from '../crypto/keys.ts'
 import type { Env } from '../env.ts'
-import { Problem } from '../http/problem.ts'
+import { notSignedIn, Problem } from '../http/problem.ts'
 import { limiter, tooMany } from '../http/rate-limit.ts'
 import { inboxOf } from '../inbox/inbox-key.ts'
 import { roomFor, sortedMembers } from '../rooms/room-key.ts'
@@ -25,7 +25,10 @@ export async function reserveUpload(env: Env, userId: string): Promise<void> {
 export async function storeUpload(env: Env, userId: string, peerId: string, upload: ParsedUpload): Promise<Attachment> {
   const { quotaBytes } = attachmentLimitsOf(env)
   const inbox = inboxOf(env, userId)
-  if (!(await inbox.reserveStorage(upload.bytes.length, quotaBytes))) {
+  const reserved = await inbox.reserveStorage(upload.bytes.length, quotaBytes)
+  // The account was deleted after this request's session check: as for an ended session.
+  if (reserved === 'deleted') throw notSignedIn()
+  if (reserved === 'full') {
     throw new Problem(
       409,
       'storage-full',

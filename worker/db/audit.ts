@@ -1,5 +1,6 @@
 // The audit log: every admin write and every staff view of stored messages. Append-only:
-// no route updates or deletes a row.
+// no route updates or deletes a row. One exception: deleting an account strips the user's
+// names (Fernet tokens) from the `user.update` entries about them (db/account-deletion.ts).
 import { and, count, desc, eq, type SQL } from 'drizzle-orm'
 import type { Db } from '../env.ts'
 import { auditLog } from './schema.ts'

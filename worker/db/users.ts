@@ -84,9 +84,23 @@ export async function readReceiptsOf(db: Db, ids: readonly string[]): Promise<Ma
   return new Map(pages.flat().map((r) => [r.id, r.readReceipts]))
 }
 
+/**
+ * The row of a user not deleted: every update of a user's own data is conditioned on it,
+ * so a write that passed its session check before DELETE /api/me's batch changes nothing
+ * on the tombstone (CONTRACT.md: Deleting an account).
+ */
+export function liveUser(userId: string) {
+  return and(eq(users.id, userId), isNull(users.deletedAt))
+}
+
 /** The statement that sets a user's read-receipts switch. */
 export function setReadReceiptsStatement(db: Db, userId: string, on: boolean) {
-  return db.update(users).set({ readReceipts: on }).where(eq(users.id, userId))
+  return db.update(users).set({ readReceipts: on }).where(liveUser(userId))
+}
+
+/** The statement that sets a user's password hash. */
+export function setPasswordHashStatement(db: Db, userId: string, passwordHash: string) {
+  return db.update(users).set({ passwordHash }).where(liveUser(userId))
 }
 
 export interface SealedNames {
@@ -110,17 +124,24 @@ export async function sealNames(
   return { firstName: first, lastName: last, tokens }
 }
 
-/** Two columns, so two bound parameters per row. */
-export const NAME_INDEX_ROWS_PER_INSERT = Math.floor(MAX_BOUND_PARAMETERS / 2)
+/** One bound parameter per token, plus the user id twice (the row's value and the check). */
+export const NAME_INDEX_ROWS_PER_INSERT = MAX_BOUND_PARAMETERS - 2
 
 /**
  * Inserts of a user's index rows, at most NAME_INDEX_ROWS_PER_INSERT each: two names of
  * 100 characters hold up to 100 distinct words. Put them all in one batch with the
- * user's other writes, so the index is never half-written.
+ * user's other writes, so the index is never half-written. Each inserts only while the
+ * user's row exists and is not deleted: none lands beside a tombstone.
  */
 export function nameIndexInserts(db: Db, userId: string, tokens: readonly string[]) {
-  const rows = tokens.map((token) => ({ token, userId }))
-  return chunk(rows, NAME_INDEX_ROWS_PER_INSERT).map((part) => db.insert(nameIndex).values(part))
+  return chunk(tokens, NAME_INDEX_ROWS_PER_INSERT).map((part) =>
+    db.insert(nameIndex).select(
+      sql`select column1, ${userId} from (values ${sql.join(
+        part.map((token) => sql`(${token})`),
+        sql`, `,
+      )}) where exists (select 1 from ${users} where ${liveUser(userId)})`,
+    ),
+  )
 }
 
 /** Statements that replace a user's names and index; run them in one batch. */
@@ -128,7 +149,7 @@ export function updateNamesStatements(db: Db, userId: string, sealed: SealedName
   const update = db
     .update(users)
     .set({ firstName: sealed.firstName, lastName: sealed.lastName })
-    .where(eq(users.id, userId))
+    .where(liveUser(userId))
   const clear = db.delete(nameIndex).where(eq(nameIndex.userId, userId))
   return [update, clear, ...nameIndexInserts(db, userId, sealed.tokens)] as const
 }

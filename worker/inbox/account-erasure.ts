@@ -6,6 +6,7 @@ import { isDeletedAccount, roomsOfMember } from '../db/account-deletion.ts'
 import { openDb } from '../db/client.ts'
 import type { Env } from '../env.ts'
 import { roomById } from '../rooms/room-key.ts'
+import { closeWith } from '../sockets/close.ts'
 import { migrateInbox } from './user-inbox-schema.ts'
 
 /** Rooms erased before DELETE /api/me answers: a small account is gone at once. */
@@ -42,7 +43,10 @@ export class AccountErasure {
     this.ctx.storage.kv.put(KEY, s)
   }
 
-  /** Whether the account is being (or was) erased: the inbox then keeps nothing new. */
+  /**
+   * Whether the account is being (or was) erased: the inbox then keeps nothing new (push
+   * subscriptions, storage reservations, sockets; a room's delivery is `claims`ed).
+   */
   get active(): boolean {
     const phase = this.state?.phase
     return phase === 'running' || phase === 'done'
@@ -62,6 +66,8 @@ export class AccountErasure {
   async begin(userId: string): Promise<void> {
     const current = this.state
     if (current?.phase !== 'running') this.state = { userId, phase: 'running', listed: current?.listed ?? false }
+    // The notifications sockets end here too, should the Worker's endSessions have failed.
+    for (const ws of this.ctx.getWebSockets()) closeWith(ws, 4401, 'account deleted')
     this.sql.exec(
       'insert or ignore into erasure_rooms (room_id) select room_id from conversations union select room_id from socket_rooms',
     )
@@ -86,12 +92,20 @@ export class AccountErasure {
   async alarm(): Promise<void> {
     const s = this.state
     if (!s || s.phase === 'done') return
-    if (s.phase === 'expected') {
-      if (await isDeletedAccount(openDb(this.env.DB), s.userId)) return this.begin(s.userId)
-      this.ctx.storage.kv.delete(KEY)
-      return
+    // Re-armed before anything can fail (D1, a room): a failure only delays the erasure,
+    // whatever the runtime does with an alarm that throws.
+    await this.ctx.storage.setAlarm(Date.now() + RETRY_MS)
+    try {
+      if (s.phase === 'expected') {
+        if (await isDeletedAccount(openDb(this.env.DB), s.userId)) return await this.begin(s.userId)
+        this.ctx.storage.kv.delete(KEY)
+        await this.ctx.storage.deleteAlarm()
+        return
+      }
+      await this.run(ROOMS_PER_ALARM)
+    } catch (err) {
+      console.error(`account erasure of ${s.userId}: retrying in ${RETRY_MS} ms`, err)
     }
-    await this.run(ROOMS_PER_ALARM)
   }
 
   /** Erases up to `limit` rooms; arms the alarm for what is left, or wipes the inbox when nothing is. */

@@ -94,6 +94,8 @@ export class UserInbox extends DurableObject<Env> {
       return new Response('Expected a WebSocket upgrade', { status: 426 })
     }
     const sessionId = request.headers.get('x-parley-session') ?? ''
+    // The account is being erased: its sessions are gone, one still on its way is refused.
+    if (this.erasure.active) return refusal('session-ended')
     const open = this.ctx
       .getWebSockets()
       .filter((ws) => ws.readyState === WebSocket.OPEN)
@@ -225,12 +227,16 @@ export class UserInbox extends DurableObject<Env> {
 
   // ---- attachment storage quota ----
 
-  /** Counts an upload against the user's quota, or refuses it (counting nothing) when it would not fit. */
-  reserveStorage(bytes: number, quota: number): boolean {
+  /**
+   * Counts an upload against the user's quota, or refuses it (counting nothing): `full` when
+   * it would not fit, `deleted` while the account is being erased.
+   */
+  reserveStorage(bytes: number, quota: number): 'reserved' | 'full' | 'deleted' {
+    if (this.erasure.active) return 'deleted'
     const used = this.ctx.storage.kv.get<number>('storage_used') ?? 0
-    if (used + bytes > quota) return false
+    if (used + bytes > quota) return 'full'
     this.ctx.storage.kv.put('storage_used', used + bytes)
-    return true
+    return 'reserved'
   }
 
   /** An attachment was destroyed (or its upload failed): its bytes no longer count. */
@@ -250,8 +256,11 @@ export class UserInbox extends DurableObject<Env> {
 
   // ---- Web Push subscriptions (one per device) ----
 
-  addPushSubscription(sub: StoredSubscription): void {
+  /** False while the account is being erased: nothing new is kept. */
+  addPushSubscription(sub: StoredSubscription): boolean {
+    if (this.erasure.active) return false
     this.pushes.add(sub)
+    return true
   }
 
   removePushSubscription(endpoint: string): boolean {
@@ -290,11 +299,12 @@ export class UserInbox extends DurableObject<Env> {
 
   /**
    * A chat socket of this session is about to open in this room: noted first, so ending
-   * the session reaches the room. False when the session has already ended here: the
-   * Worker checked it against D1 just before, and the end arrived in between.
+   * the session reaches the room. False when the session has already ended here (the
+   * Worker checked it against D1 just before, and the end arrived in between), or the
+   * account is being erased.
    */
   admitSocket(roomId: string, sessionId: string): boolean {
-    if (this.ended.has(sessionId)) return false
+    if (this.ended.has(sessionId) || this.erasure.active) return false
     this.sql.exec('insert or ignore into socket_rooms (room_id) values (?)', roomId)
     return true
   }

@@ -85,6 +85,8 @@ export const ROOM_HEADERS = {
 const ACTIVITY_FLUSH_MS = 30_000
 /** A room's first counters (which list it for staff) go sooner. */
 const FIRST_FLUSH_MS = 2_000
+/** A step of the alarm that failed (R2 or D1 down) runs again this much later. */
+const ALARM_RETRY_MS = 60_000
 
 export class ChatRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage
@@ -126,7 +128,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.notices = new Notices(this.sql)
     this.maxAttachmentBytes = attachmentLimitsOf(env).maxBytes
     this.files = new RoomFiles(env, this.sql, this.attachments)
-    this.retention = new RoomRetention(env, this.sql, this.log)
+    this.retention = new RoomRetention(env, this.sql, this.log, this.files)
     this.view = new MessageView(this.log, this.attachments, this.bodies, () => this.keyring(), ctx.id.toString())
     this.profiles = new PeerProfiles(env)
     this.erasure = new MemberErasure(this.sql, this.log, this.attachments)
@@ -328,6 +330,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (!this.isMember(userId)) return { done: true }
     await this.view.warm(this.erasure.reactedRows(userId))
     const fx = this.log.transaction(() => this.erasure.erase(userId, new Date().toISOString()))
+    this.erasure.committed(userId)
     this.profiles.forget(userId)
     this.sockets.closeSessions(userId, null, 4401, 'account deleted')
     this.setBlocks(this.members!, []) // D1 removed the blocks both ways with the account
@@ -429,12 +432,26 @@ export class ChatRoom extends DurableObject<Env> {
   override async webSocketError(): Promise<void> {}
 
   override async alarm(): Promise<void> {
-    // The runtime deletes the alarm that fired unless the handler sets another.
+    // The runtime deletes the alarm that fired unless the handler sets another. Each step
+    // runs even when one before it failed (R2 or D1 down), and the handler never throws: it
+    // always arms the alarm again, a minute on for a failed step, since the alarm is the
+    // only reminder of them all.
     this.alarmAt = null
-    await this.sweepUploads()
-    await this.purgeExpired()
-    await this.catchUp()
-    this.armAlarm()
+    let retryMs: number | undefined
+    const steps: [string, () => Promise<void>][] = [
+      ['upload sweep', () => this.sweepUploads()],
+      ['retention', () => this.purgeExpired()],
+      ['inbox catch-up and counters', () => this.catchUp()],
+    ]
+    for (const [step, run] of steps) {
+      try {
+        await run()
+      } catch (err) {
+        console.error(`chat room: alarm step failed (${step}); the alarm retries it`, err)
+        retryMs = ALARM_RETRY_MS
+      }
+    }
+    this.armAlarm(retryMs)
   }
 
   /** Retention (room-retention.ts): expired messages go, both inboxes hear of it, then files and the audit entry. */
@@ -446,10 +463,8 @@ export class ChatRoom extends DurableObject<Env> {
       // The alarm's catchUp, right after, tells both inboxes; its armAlarm() is the reminder.
       this.outbox.changed(this.members)
     }
-    await this.retention.settle(this.files, this.ctx.id.toString()).catch((err: unknown) => {
-      console.error('chat room: retention files or audit entry not done yet; the alarm retries', err)
-      this.armAlarm(60_000)
-    })
+    // A failure (R2, D1) leaves the work to the alarm: retention.owed keeps it armed.
+    await this.retention.settle(this.ctx.id.toString())
   }
 
   /** Uploads never sent within UNSENT_UPLOAD_TTL_MS are removed, and files left to destroy retried. */
@@ -463,7 +478,7 @@ export class ChatRoom extends DurableObject<Env> {
       await this.files.destroy(rows)
     } catch (err) {
       console.error('chat room: files could not be destroyed yet; the alarm retries', err)
-      this.armAlarm(60_000)
+      this.armAlarm(ALARM_RETRY_MS)
     }
   }
 
@@ -475,6 +490,7 @@ export class ChatRoom extends DurableObject<Env> {
       this.log.lastSeq <= this.flushedSeq &&
       this.files.sweepAt === null &&
       !this.files.pending() &&
+      !this.retention.owed &&
       this.alarmAt !== null
     ) {
       // With retention on, the one alarm left is the next purge.
@@ -726,7 +742,9 @@ export class ChatRoom extends DurableObject<Env> {
    * alarm fires only about every 30 s.
    */
   private armAlarm(delayMs?: number): void {
-    const owed = !(this.outbox.settled && this.log.lastSeq <= this.flushedSeq) || delayMs !== undefined
+    // A purge's files or audit entry still to do (retention.owed) are owed like a delivery.
+    const owed =
+      !(this.outbox.settled && this.log.lastSeq <= this.flushedSeq) || this.retention.owed || delayMs !== undefined
     const purgeAt = this.retention.nextAt()
     if (!owed && this.files.sweepAt === null && purgeAt === null) return
     // A new conversation is listed for staff within seconds; later counters wait longer.

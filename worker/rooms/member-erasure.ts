@@ -63,13 +63,11 @@ export class MemberErasure {
   /**
    * One chunk, inside the caller's transaction. The flag is stored first, so a change that
    * commits after this one is refused, and one that committed before is erased here or in
-   * the next chunk.
+   * the next chunk. Always stored (a rolled-back chunk took it back); memory follows only
+   * once the caller's transaction committed (`committed`).
    */
   erase(userId: string, at: string): ErasureEffects {
-    if (!this.erased.has(userId)) {
-      this.sql.exec('insert or ignore into erased_members (user_id, erased_at) values (?, ?)', userId, at)
-      this.erased.add(userId)
-    }
+    this.sql.exec('insert or ignore into erased_members (user_id, erased_at) values (?, ?)', userId, at)
     const destroyed = this.sql
       .exec<AttachmentRow>('delete from attachments where uploader_id = ? and seq is null returning *', userId)
       .toArray()
@@ -103,15 +101,27 @@ export class MemberErasure {
   }
 
   /**
+   * `erase`'s transaction committed: from now on the room refuses changes. In the same turn
+   * as the commit, so no group commit runs in between.
+   */
+  committed(userId: string): void {
+    this.erased.add(userId)
+  }
+
+  /**
    * The changes of a group commit the room must refuse, taken out of `batch`: every change
    * of a deleted member, and a send, edit or reaction of the other member (deleting their
-   * own messages still works). Synchronous, right before the batch's transaction.
+   * own messages still works). A send of the other member that retries a clientId they
+   * already used here stays: the batch stores nothing for it and answers the original
+   * message (CONTRACT.md: send). Synchronous, right before the batch's transaction.
    */
   screen(batch: PendingChange[]): { ws: WebSocket; frame: ServerFrame }[] {
     if (this.erased.size === 0) return []
     const refused: { ws: WebSocket; frame: ServerFrame }[] = []
     const kept = batch.filter((p) => {
       if (p.frame.type === 'delete' && !this.erased.has(p.userId)) return true
+      if (p.frame.type === 'send' && !this.erased.has(p.userId) && this.log.byClientId(p.userId, p.frame.clientId))
+        return true
       const about = p.frame.type === 'send' ? { clientId: p.frame.clientId } : { seq: p.frame.seq }
       refused.push({
         ws: p.ws,

@@ -1,6 +1,5 @@
 // /api/me: the signed-in user's profile, password and sessions (CONTRACT.md: Accounts).
 
-import { eq } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { Hono } from 'hono'
 import { deleteAccount } from '../accounts/account-deletion.ts'
@@ -8,9 +7,14 @@ import { exportResponse } from '../accounts/data-export.ts'
 import { parsePasswordChange, parseProfilePatch } from '../accounts/inputs.ts'
 import { endSessions } from '../accounts/session-end.ts'
 import { keyringOf } from '../crypto/keys.ts'
-import { users } from '../db/schema.ts'
 import { listLiveSessions, revokeOtherSessionsStatement, revokeSessionStatement } from '../db/sessions.ts'
-import { findUser, sealNames, setReadReceiptsStatement, updateNamesStatements } from '../db/users.ts'
+import {
+  findUser,
+  sealNames,
+  setPasswordHashStatement,
+  setReadReceiptsStatement,
+  updateNamesStatements,
+} from '../db/users.ts'
 import type { AppEnv, Env } from '../env.ts'
 import { body, readJson } from '../http/body.ts'
 import { invalid, notSignedIn, Problem } from '../http/problem.ts'
@@ -70,7 +74,7 @@ export const me = new Hono<AppEnv>()
     await attempt.succeed()
     const db = c.var.db
     const [, revoked] = await db.batch([
-      db.update(users).set({ passwordHash }).where(eq(users.id, current.id)),
+      setPasswordHashStatement(db, current.id, passwordHash),
       revokeOtherSessionsStatement(db, current.id, c.var.session.sessionId),
     ])
     c.executionCtx.waitUntil(

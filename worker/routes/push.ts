@@ -2,7 +2,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { asObject, body, notAnObject, type Parsed } from '../http/body.ts'
-import { invalid, Problem } from '../http/problem.ts'
+import { invalid, notSignedIn, Problem } from '../http/problem.ts'
 import { requireSession } from '../http/session.ts'
 import { inboxOf } from '../inbox/inbox-key.ts'
 import {
@@ -36,7 +36,8 @@ export const push = new Hono<AppEnv>()
       throw invalid({ endpoint: UNKNOWN_PUSH_SERVICE })
     }
     if (!pushConfigured(c.env)) throw new Problem(409, 'push-disabled', 'Push notifications are not set up here.')
-    await inboxOf(c.env, c.var.user.id).addPushSubscription(c.req.valid('json'))
+    // False when the account was deleted after this request's session check: as for an ended session.
+    if (!(await inboxOf(c.env, c.var.user.id).addPushSubscription(c.req.valid('json')))) throw notSignedIn()
     return c.body(null, 201)
   })
 

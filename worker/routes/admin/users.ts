@@ -1,6 +1,6 @@
 // /api/admin/users: staff manage accounts through a few editable fields; every write is audited.
 
-import { count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
+import { count, desc, inArray, or, type SQL, sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { normalizeEmail } from '../../../protocol/account-rules.ts'
 import { endSessions } from '../../accounts/session-end.ts'
@@ -11,7 +11,7 @@ import { nameWords, wordToken } from '../../crypto/name-index.ts'
 import { auditStatement } from '../../db/audit.ts'
 import { nameIndex, users } from '../../db/schema.ts'
 import { revokeOtherSessionsStatement } from '../../db/sessions.ts'
-import { findUser, sealNames, toUser, type UserRow, updateNamesStatements } from '../../db/users.ts'
+import { findUser, liveUser, sealNames, toUser, type UserRow, updateNamesStatements } from '../../db/users.ts'
 import type { AppEnv, Db } from '../../env.ts'
 import { body } from '../../http/body.ts'
 import { parsePage } from '../../http/params.ts'
@@ -75,12 +75,11 @@ export const adminUsers = new Hono<AppEnv>()
 
   .patch(
     '/:id',
-    // Target and role checks come before the body, as the contract orders them.
+    // Target and role checks come before the body, as the contract orders them; conflicts
+    // (409) after it.
     async (c, next) => {
       const target = await findUser(c.var.db, c.req.param('id'))
       if (!target) throw notFound()
-      // A deleted account stays a tombstone (CONTRACT.md: Deleting an account): nothing to edit.
-      if (target.deletedAt) throw new Problem(409, 'account-deleted', 'This account was deleted. It cannot be edited.')
       const actor = c.var.user
       if (target.id !== actor.id && (target.isStaff || target.isSuperuser) && !actor.isSuperuser) {
         throw new Problem(403, 'superuser-only', 'Only a superuser can edit another staff member or a superuser.')
@@ -98,6 +97,8 @@ export const adminUsers = new Hono<AppEnv>()
           isStaff: 'Only a superuser can change this.',
         })
       }
+      // A deleted account stays a tombstone (CONTRACT.md: Deleting an account): nothing to edit.
+      if (target.deletedAt) throw new Problem(409, 'account-deleted', 'This account was deleted. It cannot be edited.')
       if (target.id === actor.id && patch.isActive === false) {
         throw new Problem(409, 'self-lockout', 'You cannot deactivate your own account.', {
           isActive: 'You cannot deactivate yourself.',
@@ -124,7 +125,7 @@ export const adminUsers = new Hono<AppEnv>()
       const flags: Partial<typeof users.$inferInsert> = {}
       if (patch.isActive !== undefined) flags.isActive = patch.isActive
       if (patch.isStaff !== undefined) flags.isStaff = patch.isStaff
-      if (Object.keys(flags).length > 0) statements.push(db.update(users).set(flags).where(eq(users.id, target.id)))
+      if (Object.keys(flags).length > 0) statements.push(db.update(users).set(flags).where(liveUser(target.id)))
       const deactivated = target.isActive && patch.isActive === false
       const revokeAt = statements.length
       if (deactivated) statements.push(revokeOtherSessionsStatement(db, target.id))
