@@ -9,7 +9,7 @@ import { readReceiptsOf } from '../db/users.ts'
 import type { Db, Env } from '../env.ts'
 import { limiter, tooMany } from '../http/rate-limit.ts'
 import { inboxOf } from '../inbox/inbox-key.ts'
-import { roomFor, sortedMembers } from '../rooms/room-key.ts'
+import { receiptsFlags, roomFor, sortedMembers } from '../rooms/room-key.ts'
 import { type ExportedConversation, exportStream } from './export-stream.ts'
 
 /** Exports one user may start per hour (EXPORTS_PER_HOUR). */
@@ -94,7 +94,9 @@ export async function exportResponse(
     const conversations: ExportedConversation[] = entries.map(({ peer }) => {
       const { stub } = roomFor(env, user.id, peer.id)
       const members = sortedMembers(user.id, peer.id)
-      const flags = receiptsFlags(user, peer.id, receipts.get(peer.id))
+      const peerReceipts = receipts.get(peer.id)
+      const flags =
+        peerReceipts === undefined ? undefined : receiptsFlags(user, { id: peer.id, readReceipts: peerReceipts })
       return { peer, page: (afterSeq, limit) => stub.exportPage(user.id, members, afterSeq, limit, flags) }
     })
     const body = exportStream({
@@ -130,13 +132,6 @@ export async function exportResponse(
 }
 
 /** The room's view of both switches (`1,0` in sorted member order); none when the peer's row is gone. */
-function receiptsFlags(user: User, peerId: string, peerReceipts: boolean | undefined): string | undefined {
-  if (peerReceipts === undefined) return undefined
-  const flag = (on: boolean) => (on ? '1' : '0')
-  return user.id < peerId
-    ? `${flag(user.readReceipts)},${flag(peerReceipts)}`
-    : `${flag(peerReceipts)},${flag(user.readReceipts)}`
-}
 
 /** Runs `work` at most once per `seconds`, between pages. */
 function renewEvery(seconds: number, work: () => Promise<unknown>): () => Promise<void> {

@@ -1,12 +1,12 @@
 // Who blocked whom, in D1 (CONTRACT.md: Blocking): the rows, the audited writes, the list a
 // member sees in Settings, and a pair's state as the room and the inboxes take it.
 import { and, desc, eq, or } from 'drizzle-orm'
-import { type BlockState, deletedPeer, type Peer } from '../../protocol/api.ts'
+import type { BlockState, Peer } from '../../protocol/api.ts'
 import type { FernetKeyring } from '../crypto/fernet.ts'
-import { openName } from '../crypto/keys.ts'
 import type { Db } from '../env.ts'
 import { auditStatement } from './audit.ts'
 import { blocks, users } from './schema.ts'
+import { peerColumns, toPeer } from './users.ts'
 
 /** Of the pair, the members who blocked the other (none, one, or both), sorted. */
 export async function blockersBetween(db: Db, a: string, b: string): Promise<string[]> {
@@ -56,28 +56,11 @@ export async function setBlock(db: Db, blockerId: string, blockedId: string, on:
 /** The people `userId` blocked, the latest first, names decrypted (CONTRACT.md: GET /api/me/blocks). */
 export async function listBlockedPeers(db: Db, keys: FernetKeyring, userId: string): Promise<Peer[]> {
   const rows = await db
-    .select({
-      id: users.id,
-      email: users.email,
-      firstName: users.firstName,
-      lastName: users.lastName,
-      deletedAt: users.deletedAt,
-    })
+    .select(peerColumns)
     .from(blocks)
     .innerJoin(users, eq(users.id, blocks.blockedId))
     .where(eq(blocks.blockerId, userId))
     .orderBy(desc(blocks.createdAt), blocks.blockedId)
     .all()
-  return Promise.all(
-    rows.map(async (r) =>
-      r.deletedAt
-        ? deletedPeer(r.id)
-        : {
-            id: r.id,
-            email: r.email,
-            firstName: await openName(keys, r.firstName),
-            lastName: await openName(keys, r.lastName),
-          },
-    ),
-  )
+  return Promise.all(rows.map((r) => toPeer(keys, r)))
 }

@@ -25,10 +25,22 @@ export async function toUser(keys: FernetKeyring, row: UserRow): Promise<User> {
   }
 }
 
-export async function toPeer(keys: FernetKeyring, row: UserRow): Promise<Peer> {
+/** The columns a Peer is made of; `peerColumns` selects them. */
+export type PeerRow = Pick<UserRow, 'id' | 'email' | 'firstName' | 'lastName' | 'deletedAt'>
+
+export const peerColumns = {
+  id: users.id,
+  email: users.email,
+  firstName: users.firstName,
+  lastName: users.lastName,
+  deletedAt: users.deletedAt,
+}
+
+/** A user as another member sees them, names decrypted; a deleted account as `deletedPeer`. */
+export async function toPeer(keys: FernetKeyring, row: PeerRow): Promise<Peer> {
   if (row.deletedAt) return deletedPeer(row.id)
-  const { id, email, firstName, lastName } = await toUser(keys, row)
-  return { id, email, firstName, lastName }
+  const [firstName, lastName] = await Promise.all([openName(keys, row.firstName), openName(keys, row.lastName)])
+  return { id: row.id, email: row.email, firstName, lastName }
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
@@ -44,30 +56,12 @@ export async function findUser(db: Db, id: string): Promise<UserRow | undefined>
  * conversations, so the ids go in chunks: one `in (…)` per MAX_BOUND_PARAMETERS ids.
  */
 export async function findPeers(db: Db, keys: FernetKeyring, ids: readonly string[]): Promise<Peer[]> {
-  const columns = {
-    id: users.id,
-    email: users.email,
-    firstName: users.firstName,
-    lastName: users.lastName,
-    deletedAt: users.deletedAt,
-  }
   const pages = await Promise.all(
     chunk([...new Set(ids)], MAX_BOUND_PARAMETERS).map((part) =>
-      db.select(columns).from(users).where(inArray(users.id, part)).all(),
+      db.select(peerColumns).from(users).where(inArray(users.id, part)).all(),
     ),
   )
-  return Promise.all(
-    pages.flat().map(async (r) =>
-      r.deletedAt
-        ? deletedPeer(r.id)
-        : {
-            id: r.id,
-            email: r.email,
-            firstName: await openName(keys, r.firstName),
-            lastName: await openName(keys, r.lastName),
-          },
-    ),
-  )
+  return Promise.all(pages.flat().map((r) => toPeer(keys, r)))
 }
 
 /**

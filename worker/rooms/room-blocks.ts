@@ -3,6 +3,7 @@
 // the room on every block and unblock, and again on each upgrade and history call, so a room
 // that missed a call converges on the next one.
 import type { BlockState } from '../../protocol/api.ts'
+import { blockStateFor } from '../db/blocks.ts'
 
 export class RoomBlocks {
   private blockers = new Set<string>()
@@ -34,8 +35,7 @@ export class RoomBlocks {
   }
 
   stateFor(userId: string): BlockState {
-    if (this.blockers.has(userId)) return 'by-me'
-    return this.blockers.size > 0 ? 'by-peer' : 'none'
+    return blockStateFor(userId, [...this.blockers])
   }
 }
 

@@ -10,6 +10,15 @@ export function sortedMembers(a: string, b: string): [string, string] {
   return a < b ? [a, b] : [b, a]
 }
 
+/** Both members' read receipts switches as the room takes them (ROOM_HEADERS.receipts): `1,0`, in sorted member order. */
+export function receiptsFlags(
+  a: { id: string; readReceipts: boolean },
+  b: { id: string; readReceipts: boolean },
+): string {
+  const [first, second] = a.id < b.id ? [a, b] : [b, a]
+  return `${first.readReceipts ? '1' : '0'},${second.readReceipts ? '1' : '0'}`
+}
+
 export function roomFor(env: Env, a: string, b: string) {
   const id = env.CHAT_ROOM.idFromName(roomName(a, b))
   return { roomId: id.toString(), stub: env.CHAT_ROOM.get(id) }

@@ -12,7 +12,7 @@ import { invalid, Problem } from '../http/problem.ts'
 import { requireSession } from '../http/session.ts'
 import { inboxOf } from '../inbox/inbox-key.ts'
 import { ROOM_HEADERS } from '../rooms/chat-room.ts'
-import { roomFor, sortedMembers } from '../rooms/room-key.ts'
+import { receiptsFlags, roomFor, sortedMembers } from '../rooms/room-key.ts'
 import { endedSessionSocket } from '../sockets/admission.ts'
 import { forwardUpgrade } from '../sockets/forward-upgrade.ts'
 
@@ -73,14 +73,6 @@ export const conversations = new Hono<AppEnv>()
     headers.set(ROOM_HEADERS.blockers, (await blockersBetween(c.var.db, me, peer.id)).join(','))
     return forwardUpgrade(stub, new Request(c.req.raw, { headers }))
   })
-
-/** Both members' read receipts switches as the room takes them: `1,0`, in sorted member order. */
-function receiptsFlags(me: { id: string; readReceipts: boolean }, peer: UserRow): string {
-  const flag = (on: boolean) => (on ? '1' : '0')
-  return me.id < peer.id
-    ? `${flag(me.readReceipts)},${flag(peer.readReceipts)}`
-    : `${flag(peer.readReceipts)},${flag(me.readReceipts)}`
-}
 
 async function findPeerRow(vars: AppEnv['Variables'], peerId: string): Promise<UserRow> {
   const row = await findUser(vars.db, peerId)
