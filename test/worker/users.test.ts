@@ -1,6 +1,9 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { call, problemOf, signUp, uniqueEmail } from './helpers/http.ts'
+import { wordToken } from '../../worker/crypto/name-index.ts'
+import { call, PASSWORD, problemOf, signUp, uniqueEmail } from './helpers/http.ts'
+
+const wholeWordToken = (word: string) => wordToken(env.NAME_INDEX_KEY, word)
 
 async function search(cookie: string, q: string) {
   const res = await call(`/api/users?q=${encodeURIComponent(q)}`, { cookie })
@@ -34,11 +37,49 @@ describe('user search', () => {
     expect((await search(me.cookie, `${b} ${a}`)).map((u) => u.id)).toEqual([both.id])
   })
 
-  it('does not match part of a word', async () => {
+  it('matches the start of a word from 3 characters on, as one types, but never its middle or end', async () => {
     const me = await signUp()
     const word = tag()
-    await signUp({ firstName: word })
-    expect(await search(me.cookie, word.slice(0, 6))).toEqual([])
+    const them = await signUp({ firstName: 'Ada', lastName: `Love-${word}` })
+    for (const q of [word.slice(0, 3), word.slice(0, 6), word.toUpperCase(), `ada ${word.slice(0, 4)}`, 'ADA'])
+      expect(
+        (await search(me.cookie, q)).map((u) => u.id),
+        q,
+      ).toContain(them.id)
+    for (const q of [word.slice(0, 2), word.slice(1, 7), word.slice(-5), `${word}x`, `${word.slice(0, 4)} zzz`])
+      expect(
+        (await search(me.cookie, q)).map((u) => u.id),
+        q,
+      ).not.toContain(them.id)
+  })
+
+  it('answers a 1- or 2-character word with whole words only', async () => {
+    const me = await signUp()
+    const word = tag()
+    const short = await signUp({ firstName: 'Jo', lastName: word })
+    const long = await signUp({ firstName: 'Joanna', lastName: word })
+    expect((await search(me.cookie, `jo ${word}`)).map((u) => u.id)).toEqual([short.id])
+    expect((await search(me.cookie, `joa ${word}`)).map((u) => u.id)).toEqual([long.id])
+  })
+
+  it('finds someone indexed before name starts were by whole words, and by starts after they sign in', async () => {
+    const me = await signUp()
+    const word = tag()
+    const them = await signUp({ firstName: word })
+    // As an index of the first version left it: whole words only.
+    const token = await wholeWordToken(word)
+    await env.DB.batch([
+      env.DB.prepare('delete from name_index where user_id = ?').bind(them.id),
+      env.DB.prepare('insert into name_index (token, user_id) values (?, ?)').bind(token, them.id),
+      env.DB.prepare('update users set name_index_version = 1 where id = ?').bind(them.id),
+    ])
+    expect((await search(me.cookie, word)).map((u) => u.id)).toEqual([them.id])
+    expect(await search(me.cookie, word.slice(0, 5))).toEqual([])
+    const login = await call('/api/auth/login', { body: { email: them.email, password: PASSWORD } })
+    expect(login.status).toBe(200)
+    expect((await search(me.cookie, word.slice(0, 5))).map((u) => u.id)).toEqual([them.id])
+    const row = await env.DB.prepare('select name_index_version as v from users where id = ?').bind(them.id).first()
+    expect(row?.v).toBe(2)
   })
 
   it('leaves out the searcher and deactivated users', async () => {
@@ -81,6 +122,8 @@ describe('user search', () => {
     const them = await signUp({ firstName: word })
     const rows = await env.DB.prepare('select token from name_index where user_id = ?').bind(them.id).all()
     expect(JSON.stringify(rows.results)).not.toContain(word)
-    expect(rows.results).toHaveLength(1)
+    expect(JSON.stringify(rows.results)).not.toContain(word.slice(0, 3))
+    // The whole word, and its starts of 3 to 11 characters (tag() is 11 long).
+    expect(rows.results).toHaveLength(1 + (word.length - 2))
   })
 })

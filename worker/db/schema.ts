@@ -29,6 +29,11 @@ export const users = sqliteTable(
      * and its names and password hash are emptied.
      */
     deletedAt: text('deleted_at'),
+    /**
+     * Which version of the blind index the user's name_index rows follow (NAME_INDEX_VERSION
+     * in worker/crypto/name-index.ts); older rows are recomputed at the user's next sign-in.
+     */
+    nameIndexVersion: integer('name_index_version').notNull().default(1),
   },
   (t) => [index('users_date_joined').on(t.dateJoined)],
 )

@@ -4,7 +4,7 @@ import { normalizeEmail } from '../../protocol/account-rules.ts'
 import { deletedPeer, type Peer, type User } from '../../protocol/api.ts'
 import type { FernetKeyring } from '../crypto/fernet.ts'
 import { openName, sealName } from '../crypto/keys.ts'
-import { nameTokens, nameWords, wordToken } from '../crypto/name-index.ts'
+import { NAME_INDEX_VERSION, nameTokens, nameWords, queryTokens } from '../crypto/name-index.ts'
 import type { Db } from '../env.ts'
 import { chunk, MAX_BOUND_PARAMETERS } from './param-limit.ts'
 import { nameIndex, users } from './schema.ts'
@@ -142,17 +142,56 @@ export function nameIndexInserts(db: Db, userId: string, tokens: readonly string
 export function updateNamesStatements(db: Db, userId: string, sealed: SealedNames) {
   const update = db
     .update(users)
-    .set({ firstName: sealed.firstName, lastName: sealed.lastName })
+    .set({ firstName: sealed.firstName, lastName: sealed.lastName, nameIndexVersion: NAME_INDEX_VERSION })
     .where(liveUser(userId))
   const clear = db.delete(nameIndex).where(eq(nameIndex.userId, userId))
   return [update, clear, ...nameIndexInserts(db, userId, sealed.tokens)] as const
 }
 
-/** Also keeps the search statement's parameters (tokens + 5) far below MAX_BOUND_PARAMETERS. */
+/**
+ * A user whose index rows follow an older NAME_INDEX_VERSION gets them recomputed (at sign-in,
+ * when the names are at hand): statements for the login batch, none when it is current.
+ */
+export async function refreshNameIndexStatements(db: Db, keys: FernetKeyring, indexKey: string, row: UserRow) {
+  if (row.nameIndexVersion >= NAME_INDEX_VERSION) return []
+  const [firstName, lastName] = await Promise.all([openName(keys, row.firstName), openName(keys, row.lastName)])
+  const tokens = await nameTokens(indexKey, firstName, lastName)
+  return [
+    db.update(users).set({ nameIndexVersion: NAME_INDEX_VERSION }).where(liveUser(row.id)),
+    db.delete(nameIndex).where(eq(nameIndex.userId, row.id)),
+    ...nameIndexInserts(db, row.id, tokens),
+  ]
+}
+
+/** Keeps the search statement's parameters (each word's 2 tokens, twice, + 5) below MAX_BOUND_PARAMETERS. */
 const MAX_QUERY_WORDS = 10
 
 /**
- * Users whose email equals `q`, or whose names hold every word of `q` as a whole word.
+ * The ids of users whose names hold every word of `q` as a whole word or, for a word of 3 or
+ * more characters, as the start of one (blind index): `ids` is a subquery, undefined for no words.
+ */
+export async function usersNamed(db: Db, indexKey: string, q: string) {
+  const words = [...new Set(nameWords(q))].slice(0, MAX_QUERY_WORDS)
+  if (words.length === 0) return { ids: undefined }
+  const perWord = await Promise.all(words.map((w) => queryTokens(indexKey, w)))
+  // Every word must match, by any of its tokens: count the words a user's rows answer.
+  const wordOf = sql.join(
+    perWord.flatMap((tokens, i) => tokens.map((t) => sql`when ${t} then ${i}`)),
+    sql` `,
+  )
+  // Wrapped: a Drizzle query is a thenable, which an async function's result would run.
+  const ids = db
+    .select({ userId: nameIndex.userId })
+    .from(nameIndex)
+    .where(inArray(nameIndex.token, perWord.flat()))
+    .groupBy(nameIndex.userId)
+    .having(sql`count(distinct case ${nameIndex.token} ${wordOf} end) = ${words.length}`)
+  return { ids }
+}
+
+/**
+ * Users whose email equals `q`, or whose names hold every word of `q` as a whole word or,
+ * for a word of 3 or more characters, as the start of one.
  * Active users only, never the searcher.
  */
 export async function searchUsers(
@@ -162,17 +201,7 @@ export async function searchUsers(
   excludeId: string,
   limit: number,
 ): Promise<UserRow[]> {
-  const words = [...new Set(nameWords(q))].slice(0, MAX_QUERY_WORDS)
-  const tokens = await Promise.all(words.map((w) => wordToken(indexKey, w)))
-  const byName =
-    tokens.length > 0
-      ? db
-          .select({ userId: nameIndex.userId })
-          .from(nameIndex)
-          .where(inArray(nameIndex.token, tokens))
-          .groupBy(nameIndex.userId)
-          .having(sql`count(distinct ${nameIndex.token}) = ${tokens.length}`)
-      : undefined
+  const { ids: byName } = await usersNamed(db, indexKey, q)
   const email = normalizeEmail(q)
   const match = byName ? sql`(${users.email} = ${email} or ${users.id} in ${byName})` : eq(users.email, email)
   return db

@@ -5,10 +5,18 @@ import { Hono } from 'hono'
 import { parseLogin, parseRegister } from '../accounts/inputs.ts'
 import { endSessions } from '../accounts/session-end.ts'
 import { keyringOf } from '../crypto/keys.ts'
+import { NAME_INDEX_VERSION } from '../crypto/name-index.ts'
 import { needsRehash } from '../crypto/password.ts'
 import { sessions, users } from '../db/schema.ts'
 import { newSession, revokeSessionStatement } from '../db/sessions.ts'
-import { findUserByEmail, nameIndexInserts, sealNames, toUser, type UserRow } from '../db/users.ts'
+import {
+  findUserByEmail,
+  nameIndexInserts,
+  refreshNameIndexStatements,
+  sealNames,
+  toUser,
+  type UserRow,
+} from '../db/users.ts'
 import type { AppEnv } from '../env.ts'
 import { body } from '../http/body.ts'
 import { Problem } from '../http/problem.ts'
@@ -59,6 +67,7 @@ export const auth = new Hono<AppEnv>()
       lastActiveAt: now.toISOString(),
       readReceipts: true,
       deletedAt: null,
+      nameIndexVersion: NAME_INDEX_VERSION,
     }
     const session = newSession(user.id, c.req.header('user-agent') ?? '', now)
     try {
@@ -118,9 +127,16 @@ export const auth = new Hono<AppEnv>()
     const session = newSession(row.id, c.req.header('user-agent') ?? '', now)
     const update: Partial<typeof users.$inferInsert> = { lastLogin: now.toISOString(), lastActiveAt: now.toISOString() }
     if (rehashed) update.passwordHash = rehashed
-    await db.batch([db.update(users).set(update).where(eq(users.id, row.id)), db.insert(sessions).values(session)])
+    const keys = await keyringOf(c.env)
+    // An index written before name starts were indexed is brought up to date (name-index.ts).
+    const reindex = await refreshNameIndexStatements(db, keys, c.env.NAME_INDEX_KEY, row)
+    await db.batch([
+      db.update(users).set(update).where(eq(users.id, row.id)),
+      db.insert(sessions).values(session),
+      ...reindex,
+    ])
     await issueSessionCookie(c, row, session)
-    return c.json({ user: await toUser(await keyringOf(c.env), row) })
+    return c.json({ user: await toUser(keys, row) })
   })
 
   .post('/logout', requireSession, async (c) => {

@@ -7,11 +7,18 @@ import { endSessions } from '../../accounts/session-end.ts'
 import { type AdminUserPatch, parseAdminUserPatch } from '../../admin/inputs.ts'
 import type { FernetKeyring } from '../../crypto/fernet.ts'
 import { keyringOf, sealName } from '../../crypto/keys.ts'
-import { nameWords, wordToken } from '../../crypto/name-index.ts'
 import { auditStatement } from '../../db/audit.ts'
-import { nameIndex, users } from '../../db/schema.ts'
+import { users } from '../../db/schema.ts'
 import { revokeOtherSessionsStatement } from '../../db/sessions.ts'
-import { findUser, liveUser, sealNames, toUser, type UserRow, updateNamesStatements } from '../../db/users.ts'
+import {
+  findUser,
+  liveUser,
+  sealNames,
+  toUser,
+  type UserRow,
+  updateNamesStatements,
+  usersNamed,
+} from '../../db/users.ts'
 import type { AppEnv, Db } from '../../env.ts'
 import { body } from '../../http/body.ts'
 import { parsePage } from '../../http/params.ts'
@@ -31,18 +38,10 @@ async function toAdminUser(keys: FernetKeyring, row: UserRow) {
 async function matchUsers(db: Db, indexKey: string, q: string): Promise<SQL | undefined> {
   const text = normalizeEmail(q)
   if (text === '') return undefined
-  const words = [...new Set(nameWords(text))].slice(0, 10)
-  const tokens = await Promise.all(words.map((w) => wordToken(indexKey, w)))
   const escaped = text.replace(/[\\%_]/g, (ch) => `\\${ch}`)
   const byEmail = sql`${users.email} like ${`%${escaped}%`} escape '\\'`
-  if (tokens.length === 0) return byEmail
-  const byName = db
-    .select({ userId: nameIndex.userId })
-    .from(nameIndex)
-    .where(inArray(nameIndex.token, tokens))
-    .groupBy(nameIndex.userId)
-    .having(sql`count(distinct ${nameIndex.token}) = ${tokens.length}`)
-  return or(byEmail, inArray(users.id, byName))
+  const { ids: byName } = await usersNamed(db, indexKey, text)
+  return byName ? or(byEmail, inArray(users.id, byName)) : byEmail
 }
 
 const notFound = () => new Problem(404, 'user-not-found', 'There is no user with that id.')

@@ -1,5 +1,5 @@
-// Find someone to talk to (GET /api/users?q=): an exact email address or whole words of a
-// name. Results are links to the conversation.
+// Find someone to talk to (GET /api/users?q=) as one types: an exact email address, or name
+// words and their starts (3 characters or more). Results are links to the conversation.
 import { A } from '@solidjs/router'
 import { createSignal, createUniqueId, For, onCleanup, onMount, Show } from 'solid-js'
 import type { Peer } from '../../../../protocol/api.ts'
@@ -93,7 +93,7 @@ export function NewConversation(props: { onClose: () => void }) {
         </Button>
       </div>
       <p id={`${id}-hint`} class="field-hint">
-        A whole first or last name, or an exact email address.
+        A first or last name, or its first letters (3 or more), or an exact email address.
       </p>
       <Show when={problem()}>
         <p class="field-error" role="alert">

@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `name_index_version` integer DEFAULT 1 NOT NULL;
