@@ -18,9 +18,7 @@ import {
 import { attachmentLimitsOf } from '../attachments/attachment-limits.ts'
 import { encryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import { keyringOf } from '../crypto/keys.ts'
-import { openDb } from '../db/client.ts'
 import { guardSql } from '../db/param-limit.ts'
-import { recordRoomActivity } from '../db/room-activity.ts'
 import type { Env } from '../env.ts'
 import { Problem } from '../http/problem.ts'
 import type { ConversationUpdate } from '../inbox/updates.ts'
@@ -28,6 +26,7 @@ import { keyFingerprints } from '../keys/fingerprints.ts'
 import type { PassCursor, PassPage } from '../keys/token-tally.ts'
 import { refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
+import { ActivityCounters } from './activity-counters.ts'
 import { BodyCache } from './body-cache.ts'
 import { applyBatch, type ChangeFrame, type PendingChange } from './change-batch.ts'
 import { editWindowMsOf } from './change-rules.ts'
@@ -81,10 +80,6 @@ export const ROOM_HEADERS = {
   blockers: 'x-parley-blockers',
 } as const
 
-/** Counters reach D1 about this often (plus up to 20% jitter, so rooms do not flush in step): never a D1 write per message. */
-const ACTIVITY_FLUSH_MS = 30_000
-/** A room's first counters (which list it for staff) go sooner. */
-const FIRST_FLUSH_MS = 2_000
 /** A step of the alarm that failed (R2 or D1 down) runs again this much later. */
 const ALARM_RETRY_MS = 60_000
 
@@ -100,7 +95,7 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly attachments: RoomAttachments
   private readonly maxAttachmentBytes: number
   private readonly files: RoomFiles
-  private flushedSeq = 0
+  private readonly counters: ActivityCounters
   private alarmAt: number | null = null
   // The outbox needs no table of its own: every change also sets the alarm in the same
   // commit, and a room that wakes (after eviction or a crash) redelivers to both members,
@@ -121,6 +116,7 @@ export class ChatRoom extends DurableObject<Env> {
     super(ctx, env)
     this.sql = guardSql(ctx.storage.sql)
     this.log = new MessageLog(ctx.storage, this.sql)
+    this.counters = new ActivityCounters(env, this.sql, this.log, ctx.id.toString())
     this.state = new MemberState(this.sql)
     this.attachments = new RoomAttachments(this.sql)
     this.blocks = new RoomBlocks(this.sql)
@@ -456,7 +452,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Retention (room-retention.ts): expired messages go, both inboxes hear of it, then files and the audit entry. */
   private async purgeExpired(): Promise<void> {
-    const run = this.retention.purge(this.flushedSeq)
+    const run = this.retention.purge(this.counters.flushedSeq)
     if (run && this.members) {
       for (let seq = run.from + 1; seq <= run.upTo; seq++) this.bodies.forget(seq)
       for (const m of this.members) this.snapshots.recount(m, this.peerOf(m))
@@ -487,7 +483,7 @@ export class ChatRoom extends DurableObject<Env> {
     await this.catchUp()
     if (
       this.outbox.settled &&
-      this.log.lastSeq <= this.flushedSeq &&
+      !this.counters.behind &&
       this.files.sweepAt === null &&
       !this.files.pending() &&
       !this.retention.owed &&
@@ -505,7 +501,7 @@ export class ChatRoom extends DurableObject<Env> {
   private async catchUp(): Promise<void> {
     // Woken with no record of what the inboxes heard, the outbox tells both again.
     await this.outbox.flush(this.members ?? [])
-    await this.flushActivity()
+    await this.counters.flush(this.members)
   }
 
   // ---- one method per frame ----
@@ -705,24 +701,7 @@ export class ChatRoom extends DurableObject<Env> {
     return upToDate && update.version === this.version()
   }
 
-  // ---- batched counters to D1 ----
-
-  /** Message counts per hour and senders' activity since the last flush, derived from the messages themselves. */
-  private async flushActivity(): Promise<void> {
-    const upTo = this.log.lastSeq
-    if (upTo <= this.flushedSeq || !this.members) return
-    await recordRoomActivity(openDb(this.env.DB), {
-      roomId: this.ctx.id.toString(),
-      members: this.members,
-      messageCount: upTo,
-      ...this.log.activity(this.flushedSeq, upTo),
-    })
-    this.flushedSeq = upTo
-    this.sql.exec(
-      "insert into meta (key, value) values ('flushed_seq', ?) on conflict (key) do update set value = excluded.value",
-      String(upTo),
-    )
-  }
+  // ---- the alarm: outbox reminder, counters to D1 (activity-counters.ts), sweeps, retention ----
 
   /** Right after a change's statements: both inboxes must hear of it, and the alarm makes sure they will. */
   private afterChange(): void {
@@ -743,12 +722,11 @@ export class ChatRoom extends DurableObject<Env> {
    */
   private armAlarm(delayMs?: number): void {
     // A purge's files or audit entry still to do (retention.owed) are owed like a delivery.
-    const owed =
-      !(this.outbox.settled && this.log.lastSeq <= this.flushedSeq) || this.retention.owed || delayMs !== undefined
+    const owed = !(this.outbox.settled && !this.counters.behind) || this.retention.owed || delayMs !== undefined
     const purgeAt = this.retention.nextAt()
     if (!owed && this.files.sweepAt === null && purgeAt === null) return
     // A new conversation is listed for staff within seconds; later counters wait longer.
-    const flushMs = this.flushedSeq === 0 ? FIRST_FLUSH_MS : ACTIVITY_FLUSH_MS * (1 + Math.random() / 5)
+    const flushMs = this.counters.nextDelayMs()
     const at = Math.min(
       owed ? Date.now() + (delayMs ?? flushMs) : Number.POSITIVE_INFINITY,
       this.files.sweepAt ?? Infinity,
@@ -769,7 +747,7 @@ export class ChatRoom extends DurableObject<Env> {
     const get = (k: string) => meta.find((m) => m.key === k)?.value
     const members = get('members')
     if (members) this.members = JSON.parse(members) as [string, string]
-    this.flushedSeq = Number(get('flushed_seq') ?? 0)
+    this.counters.load(Number(get('flushed_seq') ?? 0))
     this.log.load()
     this.retention.load()
     this.state.load()
