@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { ROOT } from '../scripts/lib/dev-server.ts'
+import { type Member, measureCost, register } from './request-cost.ts'
 import { ParleyServer } from './servers/parley.ts'
-import { sampleGroup } from './servers/process-group.ts'
 import { startWrangler } from './servers/wrangler.ts'
 
 const MESSAGES = Number(process.env.MESSAGES ?? 100_000)
@@ -32,28 +32,6 @@ const VARS = {
 
 /** LOG=1 shows wrangler's output. */
 const serverLog = process.env.LOG ? (line: string) => console.error(`[wrangler] ${line}`) : () => {}
-
-interface Member {
-  id: string
-  cookie: string
-}
-
-async function register(url: string, email: string, firstName: string): Promise<Member> {
-  const res = await fetch(`${url}/api/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: 'a long bench passphrase', firstName }),
-  })
-  if (res.status !== 201) throw new Error(`register answered ${res.status}`)
-  const { user } = (await res.json()) as { user: { id: string } }
-  return {
-    id: user.id,
-    cookie: res.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; '),
-  }
-}
 
 /** A body of 40–160 characters, different per message, as people write them. */
 function bodyOf(n: number): string {
@@ -142,29 +120,22 @@ function workerShare(messages: readonly unknown[], pageSize: number): number {
 }
 
 async function measureExport(url: string, pgid: number, me: Member, pageSize: number, run: number): Promise<Run> {
-  await new Promise((r) => setTimeout(r, 1500))
-  const idle = sampleGroup(pgid)
-  let peak = idle.workerdRssMiB
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, sampleGroup(pgid).workerdRssMiB)
-  }, 10)
-  const started = Date.now()
-  const res = await fetch(`${url}/api/me/export`, { headers: { cookie: me.cookie } })
-  const reader = res.body!.getReader()
-  const parts: Uint8Array[] = []
-  let bytes = 0
-  let firstByteMs = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    if (parts.length === 0) firstByteMs = Date.now() - started
-    parts.push(value)
-    bytes += value.byteLength
-  }
-  const wallMs = Date.now() - started
-  await new Promise((r) => setTimeout(r, 200))
-  clearInterval(sampler)
-  const done = sampleGroup(pgid)
+  const cost = await measureCost(pgid, async (started) => {
+    const res = await fetch(`${url}/api/me/export`, { headers: { cookie: me.cookie } })
+    const reader = res.body!.getReader()
+    const parts: Uint8Array[] = []
+    let bytes = 0
+    let firstByteMs = 0
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      if (parts.length === 0) firstByteMs = Date.now() - started
+      parts.push(value)
+      bytes += value.byteLength
+    }
+    return { res, parts, bytes, firstByteMs }
+  })
+  const { res, parts, bytes, firstByteMs } = cost.result
   const doc = JSON.parse(Buffer.concat(parts).toString('utf8')) as {
     conversations: { messages: { seq: number; body: string }[] }[]
   }
@@ -178,11 +149,11 @@ async function measureExport(url: string, pgid: number, me: Member, pageSize: nu
     run,
     workerShareMs: workerShare(messages, pageSize),
     status: res.status,
-    wallMs,
+    wallMs: cost.wallMs,
     firstByteMs,
-    cpuMs: Math.round((done.workerdCpuS - idle.workerdCpuS) * 1000),
-    peakMiB: Math.round((peak - idle.workerdRssMiB) * 10) / 10,
-    idleMiB: Math.round(idle.workerdRssMiB),
+    cpuMs: cost.cpuMs,
+    peakMiB: cost.peakMiB,
+    idleMiB: Math.round(cost.idleMiB),
     bytes,
     chunks: parts.length,
     messages: messages.length,

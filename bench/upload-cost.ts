@@ -6,28 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { applyLocalMigrations, buildClient, ensureDevVars, ROOT, startDevServer } from '../scripts/lib/dev-server.ts'
-import { sampleGroup } from './servers/process-group.ts'
+import { measureCost, register } from './request-cost.ts'
 
 const FILE_BYTES = 10 * 1024 * 1024
 const UPLOADS = Number(process.env.UPLOADS ?? 5)
 const PORT = Number(process.env.PORT ?? 8795)
-
-async function register(url: string, email: string): Promise<{ id: string; cookie: string }> {
-  const res = await fetch(`${url}/api/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: 'a long bench passphrase' }),
-  })
-  if (res.status !== 201) throw new Error(`register answered ${res.status}`)
-  const { user } = (await res.json()) as { user: { id: string } }
-  return {
-    id: user.id,
-    cookie: res.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; '),
-  }
-}
 
 ensureDevVars()
 buildClient()
@@ -46,31 +29,23 @@ try {
   for (let i = 0; i < FILE_BYTES; i += 65536) crypto.getRandomValues(file.subarray(i, i + 65536))
   const rows: { cpuMs: number; peakMiB: number; wallMs: number; status: number }[] = []
   for (let i = 0; i < UPLOADS; i++) {
-    await new Promise((r) => setTimeout(r, 1500))
-    const idle = sampleGroup(pgid)
-    let peak = idle.workerdRssMiB
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, sampleGroup(pgid).workerdRssMiB)
-    }, 10)
     const form = new FormData()
     form.set('file', new File([file], `large-${i}.bin`, { type: 'application/octet-stream' }))
-    const started = Date.now()
-    const res = await fetch(`${server.url}/api/conversations/${bob.id}/attachments`, {
-      method: 'POST',
-      headers: { cookie: ann.cookie },
-      body: form,
-    })
-    await res.arrayBuffer()
-    const wallMs = Date.now() - started
-    await new Promise((r) => setTimeout(r, 200))
-    clearInterval(sampler)
-    const done = sampleGroup(pgid)
-    rows.push({
-      status: res.status,
+    const {
+      result: status,
       wallMs,
-      cpuMs: Math.round((done.workerdCpuS - idle.workerdCpuS) * 1000),
-      peakMiB: Math.round((peak - idle.workerdRssMiB) * 10) / 10,
+      cpuMs,
+      peakMiB,
+    } = await measureCost(pgid, async () => {
+      const res = await fetch(`${server.url}/api/conversations/${bob.id}/attachments`, {
+        method: 'POST',
+        headers: { cookie: ann.cookie },
+        body: form,
+      })
+      await res.arrayBuffer()
+      return res.status
     })
+    rows.push({ status, wallMs, cpuMs, peakMiB })
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const summary = {

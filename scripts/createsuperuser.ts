@@ -4,11 +4,11 @@
 import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline/promises'
 import { parseArgs } from 'node:util'
 import { emailProblem, normalizeEmail, passwordProblem } from '../protocol/account-rules.ts'
 import { hashPassword } from '../worker/crypto/password.ts'
 import { QUIET_ENV, ROOT } from './lib/dev-server.ts'
+import { ask as askInTerminal } from './lib/prompt.ts'
 
 const { values } = parseArgs({
   options: {
@@ -28,22 +28,11 @@ function fail(message: string): never {
   process.exit(1)
 }
 
-async function ask(question: string, hidden = false): Promise<string> {
-  if (!process.stdin.isTTY)
-    fail(`${question.replace(/:\s*$/, '')} is required (--email/--password) when not in a terminal`)
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true })
-  if (hidden) {
-    // Echo nothing while the password is typed.
-    const out = rl as unknown as { _writeToOutput: (s: string) => void }
-    out._writeToOutput = (s: string) => {
-      if (s.includes(question)) process.stdout.write(s)
-    }
-  }
-  const answer = await rl.question(question)
-  rl.close()
-  if (hidden) process.stdout.write('\n')
-  return answer
-}
+const ask = (question: string, hidden = false) =>
+  askInTerminal(question, {
+    hidden,
+    notInTerminal: (what) => fail(`${what} is required (--email/--password) when not in a terminal`),
+  })
 
 const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`
 

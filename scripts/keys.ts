@@ -4,9 +4,9 @@
 // opens, and for reencrypt starts re-encryption with the primary key and waits, with a
 // progress line, until it is done (ADR 009). Locally the Worker is `npm run dev` at
 // http://localhost:8787; with --remote it is --url or PARLEY_URL (the workers.dev address).
-import { createInterface } from 'node:readline/promises'
 import { parseArgs } from 'node:util'
 import type { KeysStatus } from '../protocol/api.ts'
+import { ask as askInTerminal } from './lib/prompt.ts'
 
 const USAGE = 'usage: npm run keys -- status|reencrypt [--remote] [--url URL] [--email E] [--password P]'
 const POLL_MS = 1_000
@@ -41,23 +41,12 @@ const base = (
     : 'http://localhost:8787')
 ).replace(/\/+$/, '')
 
-async function ask(question: string, hidden = false): Promise<string> {
-  if (!process.stdin.isTTY)
-    fail(
-      `${question.replace(/:\s*$/, '')} is required (--email/--password or PARLEY_EMAIL/PARLEY_PASSWORD) when not in a terminal`,
-    )
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true })
-  if (hidden) {
-    const out = rl as unknown as { _writeToOutput: (s: string) => void }
-    out._writeToOutput = (s: string) => {
-      if (s.includes(question)) process.stdout.write(s)
-    }
-  }
-  const answer = await rl.question(question)
-  rl.close()
-  if (hidden) process.stdout.write('\n')
-  return answer
-}
+const ask = (question: string, hidden = false) =>
+  askInTerminal(question, {
+    hidden,
+    notInTerminal: (what) =>
+      fail(`${what} is required (--email/--password or PARLEY_EMAIL/PARLEY_PASSWORD) when not in a terminal`),
+  })
 
 async function problem(res: Response): Promise<string> {
   const text = await res.text()

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -19,7 +20,8 @@ export const QUIET_ENV = {
   PATH: `${BIN}:${process.env.PATH ?? ''}`,
 }
 
-const fernetKey = () => `${randomBytes(32).toString('base64url')}=`
+/** A fresh Fernet key: 32 random bytes, base64url. */
+export const fernetKey = () => `${randomBytes(32).toString('base64url')}=`
 
 /** A VAPID (P-256) key pair: the raw uncompressed public point and the private scalar, base64url. */
 export function generateVapidKeys(): { publicKey: string; privateKey: string } {
@@ -70,6 +72,19 @@ export function applyLocalMigrations(persistTo?: string): void {
 
 export function buildClient(): void {
   run('vite', ['build', '--config', 'client/vite.config.ts', '--logLevel', 'warn'])
+}
+
+/** A port nothing listens on right now: the OS picks one, we release it for wrangler. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))))
+    })
+  })
 }
 
 export interface DevServerOptions {

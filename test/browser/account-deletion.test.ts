@@ -5,19 +5,14 @@
 import { describe, expect, inject, it } from 'vitest'
 import { signInWithForm } from './helpers/accounts.ts'
 import { describeViolations, screenshotWidths, seriousA11yViolations, usePeople } from './helpers/browser.ts'
-import { composer, conversationReady, messageRow, sendMessage, signUpNamed, uniqueWord } from './helpers/chat.ts'
+import { composer, messageRow, sendMessage, talkingPair } from './helpers/chat.ts'
 
 const baseUrl = inject('baseUrl')
 const { person } = usePeople(baseUrl)
 
 describe('deleting my account', () => {
   it('deletes it from Settings behind the password and a confirmation; the peer sees a deleted account', async () => {
-    const family = uniqueWord('Gone')
-    const [a, b] = [await person(), await person()]
-    const [ada, bob] = await Promise.all([signUpNamed(a.context, 'Ada', family), signUpNamed(b.context, 'Bob', family)])
-    await a.page.goto(`/c/${bob.user.id}`)
-    await b.page.goto(`/c/${ada.user.id}`)
-    await Promise.all([conversationReady(a.page, bob.name), conversationReady(b.page, ada.name)])
+    const { a, b, ada } = await talkingPair(person, { family: 'Gone' })
     await sendMessage(a.page, 'Goodbye from Ada')
     await messageRow(b.page, 'Goodbye from Ada').waitFor()
     await sendMessage(b.page, 'Bob stays')

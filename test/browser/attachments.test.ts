@@ -2,7 +2,6 @@
 // thumbnail and then whole in the viewer, a PDF downloaded byte for byte, a file over the limit
 // refused before a byte leaves the page, an upload that waits out a lost network, and what the
 // server keeps at rest (only Fernet tokens: no file's bytes or name in any file of its state).
-import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,17 +10,9 @@ import type { Page, Request } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
 import type { Attachment, Message } from '../../protocol/api.ts'
 import { ROOT } from '../../scripts/lib/dev-server.ts'
-import { findPython } from '../../scripts/lib/test-prereqs.ts'
+import { runPython } from './helpers/at-rest.ts'
 import { usePeople } from './helpers/browser.ts'
-import {
-  composer,
-  conversationReady,
-  deliveryState,
-  loggedMessages,
-  messageRow,
-  signUpNamed,
-  uniqueWord,
-} from './helpers/chat.ts'
+import { composer, deliveryState, loggedMessages, messageRow, talkingPair, uniqueWord } from './helpers/chat.ts'
 import { devFernetKeys } from './helpers/dev-keys.ts'
 
 const baseUrl = inject('baseUrl')
@@ -30,12 +21,7 @@ const { person } = usePeople(baseUrl)
 
 /** Ann and Bob, each with their conversation open and connected. */
 async function talking() {
-  const family = uniqueWord('Files')
-  const [a, b] = [await person(), await person()]
-  const [ann, bob] = await Promise.all([signUpNamed(a.context, 'Ann', family), signUpNamed(b.context, 'Bob', family)])
-  await a.page.goto(`/c/${bob.user.id}`)
-  await b.page.goto(`/c/${ann.user.id}`)
-  await Promise.all([conversationReady(a.page, bob.name), conversationReady(b.page, ann.name)])
+  const { a, b, ada: ann, bob } = await talkingPair(person, { family: 'Files', names: ['Ann', 'Bob'] })
   return { a, b, ann, bob }
 }
 
@@ -345,14 +331,7 @@ describe('at rest', () => {
 
     expect(scanned).toBeGreaterThan(files[0]!.bytes.length)
     expect(tokens.length, 'the R2 objects were found under persistTo').toBeGreaterThanOrEqual(2)
-    const python = findPython()
-    if (!python) throw new Error('python3 with cryptography is missing: the test command should have installed it')
-    const opened = JSON.parse(
-      execFileSync(python, ['-c', DECRYPT], {
-        input: JSON.stringify({ keys: devFernetKeys(), paths: tokens }),
-        encoding: 'utf8',
-      }),
-    ) as ([string, number] | null)[]
+    const opened = runPython<([string, number] | null)[]>(DECRYPT, { keys: devFernetKeys(), paths: tokens })
     expect(
       opened.every((o) => o !== null),
       'every R2 object opens with FERNET_KEYS',

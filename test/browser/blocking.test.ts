@@ -5,21 +5,13 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, inject, it } from 'vitest'
 import { describeViolations, screenshotWidths, seriousA11yViolations, usePeople } from './helpers/browser.ts'
-import { composer, conversationReady, messageRow, sendMessage, signUpNamed, uniqueWord } from './helpers/chat.ts'
+import { composer, conversationReady, messageRow, sendMessage, talkingPair } from './helpers/chat.ts'
 import { openNodeChat, sessionCookie } from './helpers/node-chat.ts'
 
 const baseUrl = inject('baseUrl')
 const { person } = usePeople(baseUrl)
 
-async function talking() {
-  const family = uniqueWord('Block')
-  const [a, b] = [await person(), await person()]
-  const [ada, bob] = await Promise.all([signUpNamed(a.context, 'Ada', family), signUpNamed(b.context, 'Bob', family)])
-  await a.page.goto(`/c/${bob.user.id}`)
-  await b.page.goto(`/c/${ada.user.id}`)
-  await Promise.all([conversationReady(a.page, bob.name), conversationReady(b.page, ada.name)])
-  return { a, b, ada, bob }
-}
+const talking = () => talkingPair(person, { family: 'Block' })
 
 describe('blocking someone', () => {
   it('blocks from the header, explains it in both composers, refuses the peer, and unblocks from Settings', async () => {

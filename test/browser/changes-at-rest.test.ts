@@ -2,70 +2,43 @@
 // `cryptography` opens every Fernet token in every cell of every SQLite database under the
 // test server's state (both rooms' and inboxes' Durable Objects, D1), and neither the text
 // before the edit nor the deleted text is in a cell or in a token (issue 11, at rest).
-import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { describe, expect, inject, it } from 'vitest'
 import WebSocket from 'ws'
-import { findPython } from '../../scripts/lib/test-prereqs.ts'
 import { createAccount } from './helpers/accounts.ts'
+import { scanState } from './helpers/at-rest.ts'
 import { devFernetKeys } from './helpers/dev-keys.ts'
 import { sessionCookie } from './helpers/node-chat.ts'
 
 const baseUrl = inject('baseUrl')
 const persistTo = inject('persistTo')
 
-// Walks the state dir, copies each SQLite database (with its -wal) aside and reads every
-// text cell: counts cells and tokens, and reports any cell or token holding a needle.
+// Reads every text cell of every SQLite database under the state dir: counts cells and
+// tokens, and reports any cell or token holding a needle.
 const SCAN = `
-import json, os, re, shutil, sqlite3, sys, tempfile
+import json, re, sys
 from cryptography.fernet import Fernet, MultiFernet, InvalidToken
 req = json.load(sys.stdin)
 fernet = MultiFernet([Fernet(k.strip()) for k in req['keys'].split(',')])
 needles = req['needles']
 token_re = re.compile(r'gAAAAA[A-Za-z0-9_-]+=*')
-found, cells, tokens, databases = [], 0, 0, 0
-tmp = tempfile.mkdtemp()
-for root, _, files in os.walk(req['root']):
-    for name in files:
-        path = os.path.join(root, name)
+found, cells, tokens = [], 0, 0
+def on_cell(table, cell):
+    global cells, tokens
+    cells += 1
+    for n in needles:
+        if n in cell:
+            found.append({'where': table, 'needle': n, 'as': 'plaintext'})
+    for token in token_re.findall(cell):
         try:
-            with open(path, 'rb') as f:
-                if f.read(16) != b'SQLite format 3\\x00':
-                    continue
-        except OSError:
+            plain = fernet.decrypt(token.encode()).decode('utf-8', 'replace')
+        except InvalidToken:
             continue
-        copy = os.path.join(tmp, str(databases))
-        shutil.copyfile(path, copy)
-        if os.path.exists(path + '-wal'):
-            shutil.copyfile(path + '-wal', copy + '-wal')
-        databases += 1
-        db = sqlite3.connect(copy)
-        for (table,) in db.execute("select name from sqlite_master where type = 'table'"):
-            try:
-                rows = db.execute('select * from "%s"' % table.replace('"', '""')).fetchall()
-            except sqlite3.DatabaseError:
-                continue
-            for row in rows:
-                for cell in row:
-                    if isinstance(cell, bytes):
-                        cell = cell.decode('utf-8', 'replace')
-                    if not isinstance(cell, str):
-                        continue
-                    cells += 1
-                    for n in needles:
-                        if n in cell:
-                            found.append({'where': table, 'needle': n, 'as': 'plaintext'})
-                    for token in token_re.findall(cell):
-                        try:
-                            plain = fernet.decrypt(token.encode()).decode('utf-8', 'replace')
-                        except InvalidToken:
-                            continue
-                        tokens += 1
-                        for n in needles:
-                            if n in plain:
-                                found.append({'where': table, 'needle': n, 'as': 'token'})
-        db.close()
-shutil.rmtree(tmp, ignore_errors=True)
+        tokens += 1
+        for n in needles:
+            if n in plain:
+                found.append({'where': table, 'needle': n, 'as': 'token'})
+databases = walk_state(req['root'], on_cell)
 json.dump({'databases': databases, 'cells': cells, 'tokens': tokens, 'found': found}, sys.stdout)
 `
 
@@ -77,10 +50,7 @@ interface Scan {
 }
 
 function scan(needles: string[]): Scan {
-  const python = findPython()
-  if (!python) throw new Error('python3 with cryptography is missing: the test command should have installed it')
-  const input = JSON.stringify({ keys: devFernetKeys(), needles, root: persistTo })
-  return JSON.parse(execFileSync(python, ['-c', SCAN], { input, encoding: 'utf8' })) as Scan
+  return scanState<Scan>(SCAN, { keys: devFernetKeys(), needles, root: persistTo })
 }
 
 /** A chat socket from Node: raw frames out, and a wait for the first frame that matches. */

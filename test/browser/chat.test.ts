@@ -16,9 +16,10 @@ import {
   deliveryState,
   loggedMessages,
   messageRow,
+  openEachOther,
   registerWithForm,
   sendMessage,
-  signUpNamed,
+  signedUpPair,
   startConversation,
   uniqueWord,
 } from './helpers/chat.ts'
@@ -30,20 +31,14 @@ const { person } = usePeople(baseUrl)
 
 /** Two signed-in people with the same unique last name, each on their chats screen. */
 async function pair(options?: Parameters<typeof newPerson>[2]) {
-  const family = uniqueWord('Pair')
-  const [a, b] = [await person(options), await person(options)]
-  const [ada, bob] = await Promise.all([signUpNamed(a.context, 'Ada', family), signUpNamed(b.context, 'Bob', family)])
-  await Promise.all([a.page.goto('/'), b.page.goto('/')])
-  return { a, b, ada, bob }
+  const p = await signedUpPair(person, { context: options })
+  await Promise.all([p.a.page.goto('/'), p.b.page.goto('/')])
+  return p
 }
 
 /** Both people have the conversation open and connected. */
 async function talking(options?: Parameters<typeof newPerson>[2]) {
-  const p = await pair(options)
-  await p.a.page.goto(`/c/${p.bob.user.id}`)
-  await p.b.page.goto(`/c/${p.ada.user.id}`)
-  await Promise.all([conversationReady(p.a.page, p.bob.name), conversationReady(p.b.page, p.ada.name)])
-  return p
+  return openEachOther(await pair(options))
 }
 
 describe('talking to someone', () => {

@@ -1,6 +1,5 @@
 // Browser-test harness: a fresh client build and a `wrangler dev` on its own state and port.
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
@@ -9,6 +8,7 @@ import {
   buildClient,
   type DevServer,
   ensureDevVars,
+  freePort,
   ROOT,
   startDevServer,
 } from '../../scripts/lib/dev-server.ts'
@@ -19,19 +19,6 @@ declare module 'vitest' {
     /** The server's local state directory, for tools such as createsuperuser. */
     persistTo: string
   }
-}
-
-/** A port nothing listens on right now: the OS picks one, we release it for wrangler. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))))
-    })
-  })
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -6,24 +6,20 @@
 // with FERNET_KEYS = B only serves every name, message, preview and the file as before.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { KeysStatus } from '../../protocol/api.ts'
-import { applyLocalMigrations, type DevServer, QUIET_ENV, ROOT, startDevServer } from '../../scripts/lib/dev-server.ts'
-import { findPython } from '../../scripts/lib/test-prereqs.ts'
+import { applyLocalMigrations, fernetKey, QUIET_ENV, ROOT } from '../../scripts/lib/dev-server.ts'
 import { createAccount } from './helpers/accounts.ts'
+import { scanState } from './helpers/at-rest.ts'
 import { openNodeChat, sessionCookie } from './helpers/node-chat.ts'
+import { ownServer } from './helpers/own-server.ts'
 import { promoteToSuperuser } from './helpers/staff.ts'
 
-const fernetKey = () => `${randomBytes(32).toString('base64url')}=`
-
-// Every file under the state directory: SQLite databases cell by cell (copied with their
-// -wal), any other file (R2's blobs) whole; each Fernet token is tried with each key alone.
+// Every file under the state directory: SQLite databases cell by cell, any other file (R2's
+// blobs) whole; each Fernet token is tried with each key alone.
 const SCAN = `
-import json, os, re, shutil, sqlite3, sys, tempfile
+import json, re, sys
 from cryptography.fernet import Fernet, InvalidToken
 req = json.load(sys.stdin)
 keys = {name: Fernet(k) for name, k in req['keys'].items()}
@@ -32,10 +28,11 @@ counts = {name: 0 for name in keys}
 counts['none'] = 0
 where = {}
 plain = []
+blobs = 0
 def judge(token, place):
     for name, f in keys.items():
         try:
-            text = f.decrypt(token.encode())
+            f.decrypt(token.encode())
         except InvalidToken:
             continue
         counts[name] += 1
@@ -45,48 +42,19 @@ def judge(token, place):
     counts['none'] += 1
     where.setdefault('none', {}).setdefault(place, 0)
     where['none'][place] += 1
-tmp = tempfile.mkdtemp()
-databases = 0
-blobs = 0
-for root, _, files in os.walk(req['root']):
-    for name in files:
-        path = os.path.join(root, name)
-        if name.endswith('-wal') or name.endswith('-shm'):
-            continue
-        with open(path, 'rb') as f:
-            head = f.read(16)
-        if head == b'SQLite format 3\\x00':
-            copy = os.path.join(tmp, str(databases))
-            shutil.copyfile(path, copy)
-            if os.path.exists(path + '-wal'):
-                shutil.copyfile(path + '-wal', copy + '-wal')
-            databases += 1
-            db = sqlite3.connect(copy)
-            for (table,) in db.execute("select name from sqlite_master where type = 'table'"):
-                try:
-                    rows = db.execute('select * from "%s"' % table.replace('"', '""')).fetchall()
-                except sqlite3.DatabaseError:
-                    continue
-                for row in rows:
-                    for cell in row:
-                        if isinstance(cell, bytes):
-                            cell = cell.decode('utf-8', 'replace')
-                        if not isinstance(cell, str):
-                            continue
-                        for n in req['needles']:
-                            if n in cell:
-                                plain.append(table)
-                        for token in token_re.findall(cell):
-                            judge(token, 'sqlite:' + table)
-            db.close()
-        else:
-            with open(path, 'rb') as f:
-                data = f.read()
-            text = data.decode('ascii', 'replace').strip()
-            if token_re.fullmatch(text):
-                blobs += 1
-                judge(text, 'r2')
-shutil.rmtree(tmp, ignore_errors=True)
+def on_cell(table, cell):
+    for n in req['needles']:
+        if n in cell:
+            plain.append(table)
+    for token in token_re.findall(cell):
+        judge(token, 'sqlite:' + table)
+def on_file(path, data):
+    global blobs
+    text = data.decode('ascii', 'replace').strip()
+    if token_re.fullmatch(text):
+        blobs += 1
+        judge(text, 'r2')
+databases = walk_state(req['root'], on_cell, on_file)
 json.dump({'databases': databases, 'blobs': blobs, 'counts': counts, 'where': where, 'plaintext': plain}, sys.stdout)
 `
 
@@ -99,43 +67,13 @@ interface Scan {
 }
 
 function scan(root: string, keys: Record<string, string>, needles: string[]): Scan {
-  const python = findPython()
-  if (!python) throw new Error('python3 with cryptography is missing: the test command should have installed it')
-  return JSON.parse(
-    execFileSync(python, ['-c', SCAN], { input: JSON.stringify({ keys, root, needles }), encoding: 'utf8' }),
-  )
+  return scanState<Scan>(SCAN, { keys, root, needles })
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))))
-    })
-  })
-}
+const server = ownServer('parley-keys-')
+const { persistTo, start } = server
 
-const persistTo = mkdtempSync(join(tmpdir(), 'parley-keys-'))
-let server: DevServer | undefined
-
-async function start(fernetKeys: string, vars: Record<string, string> = {}): Promise<string> {
-  await server?.stop()
-  server = await startDevServer({
-    port: await freePort(),
-    persistTo,
-    vars: { FERNET_KEYS: fernetKeys, ...vars },
-    log: () => {},
-  })
-  return server.url
-}
-
-afterAll(async () => {
-  await server?.stop()
-  rmSync(persistTo, { recursive: true, force: true })
-})
+afterAll(() => server.dispose())
 
 async function keysOf(url: string, cookie: string): Promise<KeysStatus> {
   const res = await fetch(`${url}/api/admin/keys`, { headers: { cookie } })
@@ -247,7 +185,7 @@ describe('rotating FERNET_KEYS from A to B', () => {
     expect(done.reencryption.done).toBe(done.reencryption.total)
     expect(done.keys.map((k) => k.tokens)).toEqual([before.counts.A, 0])
     expect(done.census.unreadable).toBe(0)
-    await server?.stop()
+    await server.stop()
 
     // 4. At rest, every token opens with B alone, and none with A.
     const after = scan(persistTo, { B, A }, bodies)
@@ -293,6 +231,6 @@ describe('rotating FERNET_KEYS from A to B', () => {
     )
     expect(printed).toMatch(new RegExp(`^${primary!.fingerprint}\\s+primary\\s+${before.counts.A}$`, 'm'))
     expect(printed).toMatch(/^re-encryption: done /m)
-    await server?.stop()
+    await server.stop()
   })
 })

@@ -2,14 +2,10 @@
 // data under key A and now runs with "B,A": each key's fingerprint and token count, the
 // button only a superuser may press (staff see why not), a progress bar while it runs
 // (slowed by KEY_ROTATION_PAUSE_MS), and, when done, that the older key can be removed.
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { createHash } from 'node:crypto'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyLocalMigrations, type DevServer, startDevServer } from '../../scripts/lib/dev-server.ts'
+import { applyLocalMigrations, fernetKey } from '../../scripts/lib/dev-server.ts'
 import { createAccount, signInWithForm } from './helpers/accounts.ts'
 import {
   describeViolations,
@@ -19,39 +15,16 @@ import {
   seriousA11yViolations,
 } from './helpers/browser.ts'
 import { openNodeChat, sessionCookie } from './helpers/node-chat.ts'
+import { ownServer } from './helpers/own-server.ts'
 import { createSuperuser } from './helpers/staff.ts'
 
-const fernetKey = () => `${randomBytes(32).toString('base64url')}=`
 const fingerprint = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 8)
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))))
-    })
-  })
-}
-
-const persistTo = mkdtempSync(join(tmpdir(), 'parley-keys-screen-'))
+const server = ownServer('parley-keys-screen-')
+const { persistTo, start } = server
 const A = fernetKey()
 const B = fernetKey()
-let server: DevServer | undefined
 let browser: Browser | undefined
-
-async function start(fernetKeys: string, vars: Record<string, string> = {}): Promise<string> {
-  await server?.stop()
-  server = await startDevServer({
-    port: await freePort(),
-    persistTo,
-    vars: { FERNET_KEYS: fernetKeys, ...vars },
-    log: () => {},
-  })
-  return server.url
-}
 
 let url = ''
 let superuser: Awaited<ReturnType<typeof createSuperuser>>
@@ -83,8 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close()
-  await server?.stop()
-  rmSync(persistTo, { recursive: true, force: true })
+  await server.dispose()
 })
 
 describe('the Keys screen', () => {

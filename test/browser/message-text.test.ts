@@ -6,7 +6,7 @@
 import type { Locator } from 'playwright-core'
 import { describe, expect, inject, it } from 'vitest'
 import { usePeople } from './helpers/browser.ts'
-import { composer, conversationReady, messageRow, sendMessage, signUpNamed, uniqueWord } from './helpers/chat.ts'
+import { composer, messageRow, sendMessage, talkingPair, uniqueWord } from './helpers/chat.ts'
 
 const baseUrl = inject('baseUrl')
 const { person } = usePeople(baseUrl)
@@ -18,12 +18,7 @@ function direction(locator: Locator): Promise<string> {
 
 describe('message text', () => {
   it('lays out Arabic and Hebrew bodies, previews and drafts right to left, Latin ones left to right', async () => {
-    const family = uniqueWord('Dir')
-    const [a, b] = [await person(), await person()]
-    const [ada, bob] = await Promise.all([signUpNamed(a.context, 'Ada', family), signUpNamed(b.context, 'Bob', family)])
-    await a.page.goto(`/c/${bob.user.id}`)
-    await b.page.goto(`/c/${ada.user.id}`)
-    await Promise.all([conversationReady(a.page, bob.name), conversationReady(b.page, ada.name)])
+    const { a, b } = await talkingPair(person, { family: 'Dir' })
 
     const arabic = `مرحبا يا بوب، كيف حالك؟ ${uniqueWord('x')}`
     const latin = `Hello Bob, this is Ada ${uniqueWord('y')}`
@@ -52,12 +47,7 @@ describe('message text', () => {
   })
 
   it('makes links clickable in a new tab without a referrer, shows markup as text and a few emoji larger', async () => {
-    const family = uniqueWord('Links')
-    const [a, b] = [await person(), await person()]
-    const [ada, bob] = await Promise.all([signUpNamed(a.context, 'Ada', family), signUpNamed(b.context, 'Bob', family)])
-    await a.page.goto(`/c/${bob.user.id}`)
-    await b.page.goto(`/c/${ada.user.id}`)
-    await Promise.all([conversationReady(a.page, bob.name), conversationReady(b.page, ada.name)])
+    const { a, b } = await talkingPair(person, { family: 'Links' })
 
     const word = uniqueWord('w')
     await sendMessage(a.page, `Docs at https://example.com/docs?x=1 (${word}).`)

@@ -1,9 +1,10 @@
 // Chat steps for browser tests: people with searchable names, finding and opening a
 // conversation, sending from the composer, and reading the message log as data.
 import { randomBytes } from 'node:crypto'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core'
 import type { User } from '../../../protocol/api.ts'
 import { type Credentials, freshCredentials } from './accounts.ts'
+import type { Person } from './browser.ts'
 
 /** A name word no other test run has: searches find exactly the person meant. */
 export function uniqueWord(prefix: string): string {
@@ -25,6 +26,52 @@ export async function signUpNamed(context: BrowserContext, firstName: string, la
   if (res.status() !== 201) throw new Error(`register answered ${res.status()}: ${await res.text()}`)
   const { user } = (await res.json()) as { user: User }
   return { ...credentials, user, firstName, lastName, name: `${firstName} ${lastName}` }
+}
+
+export interface PairOptions {
+  /** Prefix of the shared last name, made unique with uniqueWord. */
+  family?: string
+  /** The two first names; the first person is `a`/`ada`, the second `b`/`bob`, whatever they are called. */
+  names?: [string, string]
+  /** For both people's browser contexts. */
+  context?: BrowserContextOptions
+}
+
+export interface Pair {
+  a: Person
+  b: Person
+  ada: NamedPerson
+  bob: NamedPerson
+}
+
+/**
+ * Two people (from `person`, e.g. usePeople's) signed up with the same unique last name, so a
+ * search finds just them; their pages are still blank.
+ */
+export async function signedUpPair(
+  person: (options?: BrowserContextOptions) => Promise<Person>,
+  { family = 'Pair', names = ['Ada', 'Bob'], context }: PairOptions = {},
+): Promise<Pair> {
+  const last = uniqueWord(family)
+  const [a, b] = [await person(context), await person(context)]
+  const [ada, bob] = await Promise.all([signUpNamed(a.context, names[0], last), signUpNamed(b.context, names[1], last)])
+  return { a, b, ada, bob }
+}
+
+/** Each of the pair opens the conversation with the other, one after the other, and waits until it is connected. */
+export async function openEachOther(pair: Pair): Promise<Pair> {
+  await pair.a.page.goto(`/c/${pair.bob.user.id}`)
+  await pair.b.page.goto(`/c/${pair.ada.user.id}`)
+  await Promise.all([conversationReady(pair.a.page, pair.bob.name), conversationReady(pair.b.page, pair.ada.name)])
+  return pair
+}
+
+/** signedUpPair, then openEachOther: both have their conversation open and connected. */
+export async function talkingPair(
+  person: (options?: BrowserContextOptions) => Promise<Person>,
+  options?: PairOptions,
+): Promise<Pair> {
+  return openEachOther(await signedUpPair(person, options))
 }
 
 /** Registers through the form, as a new person would. */
