@@ -78,6 +78,27 @@ async function deliveriesTo(inbox: Inbox): Promise<number> {
 }
 
 describe('conversation list', () => {
+  it('lists a new conversation for both members and for staff by the time its first message is acknowledged', async () => {
+    const { a, b } = await pair()
+    const staff = await signUp()
+    await env.DB.prepare('update users set is_staff = 1 where id = ?').bind(staff.id).run()
+    const wa = await openChat(a.cookie, b.id)
+    await sendAndWait(wa, 'first words')
+    // No waiting: what the acknowledgement says happened is what the lists say.
+    const [mine, theirs, admin] = await Promise.all([
+      conversationsOf(a.cookie),
+      conversationsOf(b.cookie),
+      call('/api/admin/conversations', { cookie: staff.cookie }).then(
+        async (r) => (await r.json()) as { conversations: { members: string[]; messageCount: number }[] },
+      ),
+    ])
+    expect(mine.map((c) => c.peer.id)).toEqual([b.id])
+    expect(theirs.map((c) => [c.peer.id, c.unread])).toEqual([[a.id, 1]])
+    const listed = admin.conversations.find((c) => c.members.includes(a.id) && c.members.includes(b.id))
+    expect(listed?.messageCount).toBe(1)
+    wa.close()
+  })
+
   it('lists a conversation once it holds a message, with peer, last message and unread', async () => {
     const { a, b } = await pair()
     const wa = await openChat(a.cookie, b.id)

@@ -80,6 +80,8 @@ export const ROOM_HEADERS = {
   blockers: 'x-parley-blockers',
 } as const
 
+/** How long a conversation's first message may wait for both lists to have it before it is acknowledged anyway. */
+const FIRST_LISTING_WAIT_MS = 2_000
 /** A step of the alarm that failed (R2 or D1 down) runs again this much later. */
 const ALARM_RETRY_MS = 60_000
 
@@ -340,9 +342,10 @@ export class ChatRoom extends DurableObject<Env> {
       this.outbox.schedule()
       this.outbox.hurry()
     }
-    // The peer's list and notifications show it now, not at the outbox's next round.
-    await this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(peer)).peerErased(this.ctx.id.toString(), userId)
+    // The peer's list and notifications show it now, not at the outbox's next round: the
+    // deleted messages first, so no frame pairs the deleted account with a body of theirs.
     await this.deliverTo(peer)
+    await this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(peer)).peerErased(this.ctx.id.toString(), userId)
     return { done: fx.done }
   }
 
@@ -560,6 +563,9 @@ export class ChatRoom extends DurableObject<Env> {
     for (const [recipient, seq] of fx.owed) this.snapshots.owe(recipient, seq)
     if (fx.stored.length > 0 || fx.changed.size > 0) {
       this.afterChange()
+      // A conversation is listed once it holds a message (CONTRACT.md): its first message is
+      // acknowledged only once both lists and the staff's list have it. Once per conversation.
+      if (fx.stored.some((r) => r.seq === 1)) await this.listNewConversation()
       const fresh = this.framesOf([...fx.stored.map((r) => r.seq)], 'message')
       const updates = this.framesOf(
         [...fx.changed].sort((a, b) => a - b),
@@ -578,6 +584,17 @@ export class ChatRoom extends DurableObject<Env> {
     }
     for (const { ws, row } of fx.retried) this.send(ws, ...this.framesOf([row.seq], 'message'))
     for (const { ws, frame } of fx.errors) this.send(ws, frame)
+  }
+
+  /** Both inboxes and D1's counters hear of the room now, within FIRST_LISTING_WAIT_MS; after that, as usual. */
+  private async listNewConversation(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FIRST_LISTING_WAIT_MS)
+    })
+    const listed = Promise.allSettled([this.outbox.flush(this.members!), this.counters.flush(this.members)])
+    await Promise.race([listed, waited])
+    clearTimeout(timer)
   }
 
   private onRead(att: Attachment, upTo: number): void {
