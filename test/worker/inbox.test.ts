@@ -99,6 +99,18 @@ describe('conversation list', () => {
     wa.close()
   })
 
+  it('sends a first message’s `message` frame before its `delivered`, when the peer’s notifications socket is open', async () => {
+    const { a, b } = await pair()
+    const nb = await openSocket('/api/notifications/ws', b.cookie)
+    const wa = await openChat(a.cookie, b.id)
+    await sendAndWait(wa, 'are you around?')
+    await wa.next((f) => f.type === 'delivered' && f.userId === b.id && f.upTo === 1)
+    const order = wa.frames.filter((f) => f.type === 'message' || f.type === 'delivered').map((f) => f.type)
+    expect(order).toEqual(['message', 'delivered'])
+    wa.close()
+    nb.close()
+  })
+
   it('lists a conversation once it holds a message, with peer, last message and unread', async () => {
     const { a, b } = await pair()
     const wa = await openChat(a.cookie, b.id)

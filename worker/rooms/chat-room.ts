@@ -99,6 +99,8 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly files: RoomFiles
   private readonly counters: ActivityCounters
   private alarmAt: number | null = null
+  /** Deliveries the inboxes reported while a first message waited to be listed (listNewConversation). */
+  private heldDeliveries: [string, number][] | null = null
   // The outbox needs no table of its own: every change also sets the alarm in the same
   // commit, and a room that wakes (after eviction or a crash) redelivers to both members,
   // which inboxes ignore when they already have that version.
@@ -574,6 +576,9 @@ export class ChatRoom extends DurableObject<Env> {
       // In rev order: a client that keeps the highest rev it saw as `since` and loses its
       // connection midway must not have skipped a lower one.
       this.broadcast(...[...fresh, ...updates].sort((x, y) => revOf(x) - revOf(y)))
+      const held = this.heldDeliveries ?? []
+      this.heldDeliveries = null
+      for (const [userId, upTo] of held) this.advanceDelivery(userId, upTo)
       // A recipient with a chat socket open here has the new messages on a device.
       const newest = new Map<string, number>()
       for (const row of fx.stored) newest.set(this.peerOf(row.sender_id), row.seq)
@@ -592,6 +597,7 @@ export class ChatRoom extends DurableObject<Env> {
     const waited = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, FIRST_LISTING_WAIT_MS)
     })
+    this.heldDeliveries = []
     const listed = Promise.allSettled([this.outbox.flush(this.members!), this.counters.flush(this.members)])
     await Promise.race([listed, waited])
     clearTimeout(timer)
@@ -713,7 +719,11 @@ export class ChatRoom extends DurableObject<Env> {
     const receipt = await this.env.USER_INBOX.get(this.env.USER_INBOX.idFromName(userId)).applyConversation(update)
     const upToDate = this.snapshots.heard(userId, update, receipt)
     // The inbox showed it live: the peer's messages reached one of the member's devices.
-    if (receipt.deliveredUpTo > 0) this.advanceDelivery(userId, receipt.deliveredUpTo)
+    if (receipt.deliveredUpTo > 0) {
+      // While a first message waits to be listed, its `delivered` must not overtake its `message` frame.
+      if (this.heldDeliveries) this.heldDeliveries.push([userId, receipt.deliveredUpTo])
+      else this.advanceDelivery(userId, receipt.deliveredUpTo)
+    }
     // Anything that changed while the call was in flight keeps the member owed for the next round.
     return upToDate && update.version === this.version()
   }
