@@ -152,7 +152,7 @@ function KeyTable(props: { data: KeysStatus }) {
       </Show>
       <p class="muted">
         On a large instance the counts are as of the last pass; they are taken again when this screen is opened more
-        than 10 minutes after it.
+        than 24 hours after it, or under other keys. New tokens always use the primary key.
       </p>
     </section>
   )
