@@ -153,7 +153,7 @@ describe('managing users', () => {
       await row.getByRole('link', { name: staff.account.email, exact: true }).waitFor()
       await row.getByRole('link', { name: target.email, exact: true }).waitFor()
     }
-    expect(await rows.nth(1).textContent()).toContain('Active: yes → no')
+    expect(await rows.nth(1).textContent()).toContain('Deactivated the account')
   })
 
   it('shows a problem’s field errors under the fields they concern', async () => {
