@@ -5,7 +5,7 @@ import type { AuditNames } from '../../protocol/admin-audit.ts'
 import { decryptText, type FernetKeyring } from '../crypto/fernet.ts'
 
 /** The name fields an audit entry's `changes` may hold as `{ from, to }` tokens. */
-export const NAME_FIELDS = ['firstName', 'lastName'] as const
+const NAME_FIELDS = ['firstName', 'lastName'] as const
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
