@@ -153,7 +153,23 @@ describe('managing users', () => {
       await row.getByRole('link', { name: staff.account.email, exact: true }).waitFor()
       await row.getByRole('link', { name: target.email, exact: true }).waitFor()
     }
-    expect(await rows.nth(1).textContent()).toContain('Active: yes → no')
+    expect(await rows.nth(1).textContent()).toContain('Deactivated the account')
+  })
+
+  it('shows a rename in the audit log in words, with the old and new names', async () => {
+    const { page } = await staffPerson()
+    const target = await createAccount(baseUrl, { firstName: 'Ann', lastName: 'Lee' })
+    await page.goto(`/admin/users/${target.user.id}`)
+    await page.getByRole('heading', { level: 1, name: target.email }).waitFor()
+    await page.getByLabel('First name').fill('Anna')
+    await page.getByRole('button', { name: 'Save changes' }).click()
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor()
+
+    await page.goto(`/admin/audit?targetId=${encodeURIComponent(target.user.id)}`)
+    const row = page.locator('.audit-row').first()
+    await row.locator('.audit-action').filter({ hasText: 'Renamed' }).waitFor()
+    expect(await row.locator('.change-list li').allTextContents()).toEqual(['Changed first name from Ann to Anna'])
+    expect(await row.textContent()).not.toContain('gAAAAA')
   })
 
   it('shows a problem’s field errors under the fields they concern', async () => {

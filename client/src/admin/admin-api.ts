@@ -1,4 +1,5 @@
 // The staff-only routes of CONTRACT.md (Administration), typed for the admin screens.
+import type { AuditEntry } from '../../../protocol/admin-audit.ts'
 import type { KeysStatus, User } from '../../../protocol/api.ts'
 import { api } from '../api.ts'
 
@@ -52,16 +53,7 @@ export interface Activity {
   retentionDays: number
 }
 
-export interface AuditEntry {
-  id: string
-  /** null when the command line did it (createsuperuser). */
-  actorId: string | null
-  action: string
-  targetType: 'user' | 'conversation' | 'keys'
-  targetId: string
-  changes: unknown
-  at: string
-}
+export type { AuditEntry }
 
 export const ADMIN_PAGE_SIZE = 50
 

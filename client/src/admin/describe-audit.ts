@@ -1,6 +1,7 @@
 // Plain-language lines for audit entries. Name values in `changes` are Fernet tokens, never
-// shown: "(encrypted)" says a name changed without pretending to know to what.
-import type { AuditEntry } from './admin-api.ts'
+// shown: the Worker decrypts them for staff into `names` ("Changed first name from Ann to
+// Anna"); a token no key opens says only that the name changed ("Changed first name").
+import type { AuditEntry, AuditNameChange, AuditNames } from '../../../protocol/admin-audit.ts'
 
 const ACTIONS: Record<string, string> = {
   'user.update': 'Edited user',
@@ -56,7 +57,8 @@ export function describeAction(entry: AuditEntry): string {
     if (isRecord(staff)) parts.push(staff.to === true ? 'Made staff' : 'Removed staff role')
     if ('firstName' in changes || 'lastName' in changes) parts.push('Renamed')
     if (parts.length > 0) return parts.join(', ')
-    return 'Saved without changes'
+    // A write that changes nothing is not audited, so an empty entry had its names erased.
+    return 'Renamed'
   }
   return ACTIONS[entry.action] ?? entry.action
 }
@@ -84,6 +86,7 @@ export function describeChanges(entry: AuditEntry): string[] {
     return [`${conversations.toLocaleString()} conversation${conversations === 1 ? '' : 's'} exported`]
   }
   if (entry.action === 'keys.reencrypt' || entry.action === 'keys.reencrypt-done') return describeKeys(entry.changes)
+  if (entry.action === 'user.update') return describeUserUpdate(entry.changes, entry.names ?? {})
   return Object.entries(entry.changes).flatMap(([field, value]) => {
     const label = FIELDS[field]
     if (isRecord(value) && 'to' in value) {
@@ -93,6 +96,41 @@ export function describeChanges(entry: AuditEntry): string[] {
     if (field === 'via') return [`Via ${show(field, value)}`]
     return [`${label ?? field}: ${show(field, value)}`]
   })
+}
+
+/**
+ * A staff edit in words: "Changed first name from Ann to Anna", "Deactivated the account".
+ * Deleting the account strips the names (db/account-deletion.ts); an entry left with nothing
+ * was a rename, since a write that changes nothing is not audited.
+ */
+function describeUserUpdate(changes: Record<string, unknown>, names: AuditNames): string[] {
+  const fields = Object.entries(changes)
+  if (fields.length === 0) return ['Changed the name (erased when the account was deleted)']
+  return fields.map(([field, value]) => {
+    if (field === 'firstName' || field === 'lastName') return describeRename(NAME_LABELS[field], names[field])
+    const to = isRecord(value) ? value.to : undefined
+    if (field === 'isActive' && typeof to === 'boolean')
+      return to ? 'Reactivated the account' : 'Deactivated the account'
+    if (field === 'isStaff' && typeof to === 'boolean') return to ? 'Made staff' : 'Removed the staff role'
+    const label = FIELDS[field] ?? field
+    return isRecord(value)
+      ? `${label}: ${show(field, value.from)} → ${show(field, value.to)}`
+      : `${label}: ${show(field, value)}`
+  })
+}
+
+const NAME_LABELS = { firstName: 'first name', lastName: 'last name' } as const
+
+/** null or missing: the token opens with no key in FERNET_KEYS (any more), so only the fact is told. */
+function describeRename(label: string, names: AuditNameChange | undefined): string {
+  const from = names?.from ?? null
+  const to = names?.to ?? null
+  if (from === null && to === null) return `Changed ${label}`
+  if (from === null) return to === '' ? `Removed ${label}` : `Changed ${label} to ${to}`
+  if (to === null) return from === '' ? `Set ${label}` : `Changed ${label} from ${from}`
+  if (from === '') return `Set ${label} to ${to}`
+  if (to === '') return `Removed ${label} (was ${from})`
+  return `Changed ${label} from ${from} to ${to}`
 }
 
 /** Key rotation (ADR 009): fingerprints only, never a key. */
