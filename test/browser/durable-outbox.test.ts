@@ -238,4 +238,19 @@ describe('drafts', () => {
     expect(await composer(page).inputValue()).toBe('')
     await expect.poll(() => storedDrafts(page)).toEqual(['half a thought for Bob'])
   })
+
+  it('leave the device with the person when they sign out', async () => {
+    const {
+      a,
+      peers: [bob],
+    } = await adaAnd(['Bob'])
+    await a.page.goto(`/c/${bob!.user.id}`)
+    await conversationReady(a.page, bob!.name)
+    await composer(a.page).fill('not for the next person')
+    await expect.poll(() => storedDrafts(a.page)).toEqual(['not for the next person'])
+    await a.page.getByRole('link', { name: 'Settings', exact: true }).click()
+    await a.page.getByRole('button', { name: 'Sign out', exact: true }).click()
+    await a.page.waitForURL((url) => url.pathname === '/signin')
+    await expect.poll(() => storedDrafts(a.page)).toEqual([])
+  })
 })
