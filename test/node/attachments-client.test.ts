@@ -1,7 +1,7 @@
 // The client's pure attachment rules (issue 12): sizes as people read them, the labels of
 // messages without text, which chosen files are taken, the boxes photos reserve, thumbnail
 // sizing, what an upload's answer means, and files surviving in the outbox.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   admitFiles,
   attachmentLabel,
@@ -13,7 +13,7 @@ import {
   quotePreview,
 } from '../../client/src/chat/attachment-rules.ts'
 import { quoteOf, showWithChanges } from '../../client/src/chat/message-changes.ts'
-import { loadOutbox, type OutboxItem, saveOutbox } from '../../client/src/chat/outbox.ts'
+import { type OutboxItem, readLegacyOutbox, readOutboxRecords } from '../../client/src/chat/outbox.ts'
 import { needsThumbnail, scaledSize } from '../../client/src/chat/thumbnail.ts'
 import { DEFAULT_RETRY_AFTER_MS, parseRetryAfter, uploadOutcome } from '../../client/src/chat/uploads.ts'
 import { MAX_ATTACHMENTS_PER_MESSAGE, MAX_THUMBNAIL_BYTES } from '../../protocol/api.ts'
@@ -213,31 +213,7 @@ describe('what an upload’s answer means', () => {
 })
 
 describe('files in the outbox', () => {
-  class MemoryStorage {
-    private items = new Map<string, string>()
-    get length() {
-      return this.items.size
-    }
-    key(i: number) {
-      return [...this.items.keys()][i] ?? null
-    }
-    getItem(k: string) {
-      return this.items.get(k) ?? null
-    }
-    setItem(k: string, v: string) {
-      this.items.set(k, v)
-    }
-    removeItem(k: string) {
-      this.items.delete(k)
-    }
-  }
-  const g = globalThis as { window?: unknown }
-  afterEach(() => {
-    delete g.window
-  })
-
   it('keeps a queued message’s files, and what the server made of those already uploaded', () => {
-    g.window = { sessionStorage: new MemoryStorage() }
     const item: OutboxItem = {
       kind: 'send',
       clientId: 'c1',
@@ -254,15 +230,15 @@ describe('files in the outbox', () => {
         },
       ],
     }
-    saveOutbox('me', 'peer', [item])
-    expect(loadOutbox('me', 'peer')).toEqual([item])
+    // As IndexedDB gives it back (a structured clone), and as an older page left it in sessionStorage.
+    const stored = [{ userId: 'me', peerId: 'peer', id: 'c1', order: 2, item: structuredClone(item) }]
+    expect(readOutboxRecords(stored)).toEqual([{ item, order: 2 }])
+    expect(readLegacyOutbox(JSON.stringify([item]))).toEqual([item])
   })
 
   it('drops a stored message whose files cannot be read, rather than send it without them', () => {
-    const storage = new MemoryStorage()
-    g.window = { sessionStorage: storage }
     const broken = { kind: 'send', clientId: 'c1', body: '', createdAt: 'x', attachments: [{ localId: 'l1' }] }
-    storage.setItem('parley.outbox.me.peer', JSON.stringify([broken]))
-    expect(loadOutbox('me', 'peer')).toEqual([])
+    expect(readOutboxRecords([{ userId: 'me', peerId: 'peer', id: 'c1', order: 1, item: broken }])).toEqual([])
+    expect(readLegacyOutbox(JSON.stringify([broken]))).toEqual([])
   })
 })

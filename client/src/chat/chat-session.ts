@@ -6,10 +6,11 @@ import { batch } from 'solid-js'
 import type { Attachment, Message } from '../../../protocol/api.ts'
 import { MAX_REPLAY_MESSAGES, PING_FRAME, type ServerFrame } from '../../../protocol/frames.ts'
 import { ApiError } from '../api.ts'
-import { clearSession } from '../session.ts'
+import { clearSession, session as signedIn } from '../session.ts'
 import { fetchHistory } from './chat-api.ts'
 import { allUploaded, createConversationFiles, forgetLocalPreviews } from './conversation-files.ts'
 import { type ConversationStore, createConversationStore, messageKey } from './conversation-store.ts'
+import { dropAccountDrafts } from './drafts.ts'
 import { dropAllFiles, sweepFiles } from './file-store.ts'
 import { createLiveSocket, type LiveSocket, StopError, wsUrl } from './live-socket.ts'
 import {
@@ -20,10 +21,24 @@ import {
   queueChange,
   quoteOf,
 } from './message-changes.ts'
-import { loadOutbox, type OutboxItem, type OutgoingFile, saveOutbox } from './outbox.ts'
+import {
+  dropAccountOutbox,
+  dropOutboxItems,
+  keepOutboxItems,
+  loadOutbox,
+  nextOutboxOrder,
+  type OutboxItem,
+  type OutgoingFile,
+  onOutboxChange,
+  outboxItemId,
+  peersWithOutbox,
+  type StoredOutboxItem,
+} from './outbox.ts'
+import { createOutboxOwner } from './outbox-owner.ts'
 import { isAttentive, onAttentionChange } from './page-attention.ts'
 import { rememberPeer } from './peers.ts'
 import { RevCursor } from './rev-cursor.ts'
+import { setUnsent } from './unsent-warning.ts'
 
 /** At most one typing frame this often while someone types. */
 export const TYPING_SEND_INTERVAL_MS = 2_000
@@ -72,6 +87,8 @@ export interface ChatSession {
 interface Entry {
   session: ChatSession
   users: number
+  /** Reads the queue again from IndexedDB (another tab changed it). */
+  sync(): void
   dispose(): void
   idle(): boolean
   wake(): void
@@ -95,7 +112,22 @@ function stopFor(err: unknown): StopError | null {
 function createSession(me: string, peerId: string): Entry {
   const store = createConversationStore(peerId)
   const { state, setState } = store
-  let outbox: OutboxItem[] = loadOutbox(me, peerId)
+  // A mirror of this conversation's queue in IndexedDB (outbox.ts), empty until the first
+  // load: nothing is shown or sent from a queue this tab has not read yet.
+  let outbox: OutboxItem[] = []
+  const orders = new Map<string, number>()
+  let loaded = false
+  let disposed = false
+  /** This tab's writes to the stored queue, in order; a reload of the queue waits for them. */
+  let writes: Promise<void> = Promise.resolve()
+  const owner = createOutboxOwner(me, peerId, {
+    // The queue may have changed while another tab sent: read it again before sending any of it.
+    granted: async () => {
+      await sync()
+      pump()
+    },
+    lost: () => {},
+  })
   const revs = new RevCursor()
   /** The `after` of the current connection's upgrade. */
   let openedAfter = 0
@@ -122,13 +154,14 @@ function createSession(me: string, peerId: string): Entry {
     sessionEnded: () => clearSession('expired'),
   })
 
-  for (const item of outbox) {
+  /** Shows a queued item from IndexedDB (written by an earlier page, or another tab) as waiting. */
+  function show(item: OutboxItem): void {
     if (item.kind === 'change') {
       setState('changes', (list) => [
         ...list,
         { id: item.id, change: item.change, createdAt: item.createdAt, status: 'queued' },
       ])
-      continue
+      return
     }
     store.addPending(
       {
@@ -142,6 +175,74 @@ function createSession(me: string, peerId: string): Entry {
       },
       'queued',
     )
+  }
+
+  /** Makes the in-memory queue what IndexedDB holds, once this tab's own writes are in. */
+  async function sync(): Promise<void> {
+    let stored: StoredOutboxItem[]
+    for (;;) {
+      const before = writes
+      await before
+      stored = await loadOutbox(me, peerId)
+      if (disposed) return
+      // A write queued while reading may be missing from what was read: read again.
+      if (writes === before) break
+    }
+    const storedIds = new Set(stored.map((s) => outboxItemId(s.item)))
+    const known = new Set(outbox.map(outboxItemId))
+    batch(() => {
+      // Gone from the store: another tab had it acknowledged (its frame reaches this one too), or discarded it.
+      for (const item of outbox) {
+        if (storedIds.has(outboxItemId(item))) continue
+        orders.delete(outboxItemId(item))
+        if (item.kind === 'change') setState('changes', (list) => list.filter((c) => c.id !== item.id))
+      }
+      const next: OutboxItem[] = []
+      for (const { item, order } of stored) {
+        const id = outboxItemId(item)
+        orders.set(id, order)
+        if (!known.has(id)) {
+          // Already acknowledged here (this tab's socket got its frame first): nothing to send.
+          if (item.kind === 'send' && state.messages.some((m) => m.clientId === item.clientId && m.seq !== null)) {
+            continue
+          }
+          show(item)
+        }
+        next.push(item)
+      }
+      outbox = next
+      loaded = true
+    })
+    outboxChanged()
+    if (outbox.length > 0) wake()
+  }
+
+  /** After any change to the queue: whether this tab asks to send it, and warns before closing. */
+  function outboxChanged(): void {
+    if (disposed) return
+    owner.want(loaded && outbox.length > 0)
+    setUnsent(peerId, outbox.length > 0)
+    // A conversation kept open only to deliver its queue can close now.
+    if (outbox.length === 0) queueMicrotask(trim)
+  }
+
+  function persist(work: () => Promise<void>): void {
+    writes = writes.then(work, work)
+  }
+
+  function keepItems(items: OutboxItem[]): void {
+    const rows = items.map((item) => {
+      const id = outboxItemId(item)
+      const order = orders.get(id) ?? nextOutboxOrder()
+      orders.set(id, order)
+      return { item, order }
+    })
+    persist(() => keepOutboxItems(me, peerId, rows))
+  }
+
+  function dropItems(ids: string[]): void {
+    for (const id of ids) orders.delete(id)
+    persist(() => dropOutboxItems(me, peerId, ids))
   }
 
   const socket = createLiveSocket({
@@ -353,39 +454,37 @@ function createSession(me: string, peerId: string): Entry {
     for (const c of [...state.changes]) if (c.change.seq === m.seq && isInEffect(c.change, m, me)) forgetChange(c.id)
   }
 
-  function saveAndTrim(): void {
-    saveOutbox(me, peerId, outbox)
-    // A conversation kept open only to deliver its queue can close now.
-    if (outbox.length === 0) queueMicrotask(trim)
-  }
-
   /** A file of a queued message is uploaded: the outbox remembers it (a reload need not upload it again). */
   function recordUpload(clientId: string, localId: string, attachment: Attachment): void {
-    let changed = false
+    let changed: OutboxItem | null = null
     outbox = outbox.map((item) => {
       if (item.kind !== 'send' || item.clientId !== clientId || !item.attachments) return item
-      changed = true
-      return {
+      changed = {
         ...item,
         attachments: item.attachments.map((f) => (f.localId === localId ? { ...f, attachment } : f)),
       }
+      return changed
     })
     if (!changed) return
-    saveOutbox(me, peerId, outbox)
+    keepItems([changed])
     pump()
   }
 
   function forgetOutgoing(clientId: string): void {
     const before = outbox.length
     outbox = outbox.filter((m) => m.kind !== 'send' || m.clientId !== clientId)
-    if (outbox.length !== before) saveAndTrim()
+    if (outbox.length === before) return
+    dropItems([clientId])
+    outboxChanged()
   }
 
   function forgetChange(id: string): void {
     setState('changes', (list) => list.filter((c) => c.id !== id))
     const before = outbox.length
     outbox = outbox.filter((m) => m.kind !== 'change' || m.id !== id)
-    if (outbox.length !== before) saveAndTrim()
+    if (outbox.length === before) return
+    dropItems([id])
+    outboxChanged()
   }
 
   function queue(change: ChangeRequest): void {
@@ -399,9 +498,16 @@ function createSession(me: string, peerId: string): Entry {
     const kept = new Set(changes.map((c) => c.id))
     batch(() => {
       setState({ changes, actionProblem: null })
+      // A change that undoes a queued one replaces it (queueChange): the older one goes from the store too.
+      const replaced = outbox.filter((m) => m.kind === 'change' && !kept.has(m.id)).map(outboxItemId)
       outbox = outbox.filter((m) => m.kind !== 'change' || kept.has(m.id))
-      if (kept.has(next.id)) outbox = [...outbox, { kind: 'change', id: next.id, change, createdAt: next.createdAt }]
-      saveAndTrim()
+      if (replaced.length > 0) dropItems(replaced)
+      if (kept.has(next.id)) {
+        const item: OutboxItem = { kind: 'change', id: next.id, change, createdAt: next.createdAt }
+        outbox = [...outbox, item]
+        keepItems([item])
+      }
+      outboxChanged()
     })
     wake()
     pump()
@@ -445,7 +551,8 @@ function createSession(me: string, peerId: string): Entry {
   function pump(): void {
     clearTimeout(pumpTimer)
     pumpTimer = undefined
-    if (!state.ready || revs.replaying()) return
+    // Only the tab holding the conversation's lock sends (outbox-owner.ts).
+    if (!state.ready || revs.replaying() || !owner.owns()) return
     const now = Date.now()
     tokens = Math.min(SEND_BURST, tokens + ((now - tokensAt) / 1000) * SEND_REFILL_PER_S)
     tokensAt = now
@@ -504,8 +611,17 @@ function createSession(me: string, peerId: string): Entry {
           : undefined
       const taken = files.take(clientId)
       const attachments = taken.length > 0 ? { attachments: taken.map(outgoingFile) } : {}
-      outbox = [...outbox, { kind: 'send', clientId, body, createdAt, ...(replyTo ? { replyTo } : {}), ...attachments }]
-      saveOutbox(me, peerId, outbox)
+      const item: OutboxItem = {
+        kind: 'send',
+        clientId,
+        body,
+        createdAt,
+        ...(replyTo ? { replyTo } : {}),
+        ...attachments,
+      }
+      outbox = [...outbox, item]
+      keepItems([item])
+      outboxChanged()
       lastMessageSent = Date.now()
       batch(() => {
         store.addPending(
@@ -590,11 +706,17 @@ function createSession(me: string, peerId: string): Entry {
       if (!outbox.some((o) => o.kind === 'send' && o.clientId === m.clientId)) {
         const replyTo = m.replyTo ? { replyTo: { ...m.replyTo } } : {}
         const attachments = m.files?.length ? { attachments: m.files.map(outgoingFile) } : {}
-        outbox = [
-          ...outbox,
-          { kind: 'send', clientId: m.clientId, body: m.body, createdAt: m.sentAt, ...replyTo, ...attachments },
-        ]
-        saveOutbox(me, peerId, outbox)
+        const item: OutboxItem = {
+          kind: 'send',
+          clientId: m.clientId,
+          body: m.body,
+          createdAt: m.sentAt,
+          ...replyTo,
+          ...attachments,
+        }
+        outbox = [...outbox, item]
+        keepItems([item])
+        outboxChanged()
       }
       store.setPendingStatus(key, 'queued')
       wake()
@@ -616,8 +738,10 @@ function createSession(me: string, peerId: string): Entry {
   const entry: Entry = {
     session,
     users: 0,
+    sync: () => void sync(),
     // Files chosen for a message not written yet keep their conversation, as a draft does.
-    idle: () => entry.users === 0 && outbox.length === 0 && state.drafts.length === 0,
+    // Until its queue is read, a session is not idle: it must live to find out.
+    idle: () => loaded && entry.users === 0 && outbox.length === 0 && state.drafts.length === 0,
     wake() {
       if (socket.state() === 'stopped' && !state.fatal) socket.start()
     },
@@ -626,6 +750,9 @@ function createSession(me: string, peerId: string): Entry {
       setState('ready', false)
     },
     dispose() {
+      disposed = true
+      owner.dispose()
+      setUnsent(peerId, false)
       stopAttention()
       clearTimeout(typingTimer)
       clearTimeout(pumpTimer)
@@ -636,10 +763,11 @@ function createSession(me: string, peerId: string): Entry {
   wake = () => {
     entry.wake()
   }
+  void sync()
   return entry
 }
 
-/** What the outbox keeps of a file (sessionStorage: no bytes, no blob: URLs). */
+/** What the outbox keeps of a file (no bytes, no blob: URLs: they are file-store.ts's). */
 function outgoingFile(f: {
   localId: string
   name: string
@@ -675,7 +803,7 @@ function trim(): void {
 }
 
 function entryFor(me: string, peerId: string): Entry {
-  if (owner !== me) disposeAllChats()
+  if (owner !== me) disposeAllChats(true)
   owner = me
   let entry = entries.get(peerId)
   if (entry) entries.delete(peerId)
@@ -702,24 +830,55 @@ export function acquireChat(me: string, peerId: string): { session: ChatSession;
   }
 }
 
-/** Starts sockets for conversations with messages left unsent by an earlier page of this tab. */
-export function resumeOutboxes(me: string, peerIds: string[]): void {
+let stopListening: (() => void) | null = null
+
+/**
+ * Starts sessions for conversations with messages left unsent (by an earlier page, or by any
+ * tab of this account, open or closed), and for those another tab queues something in later:
+ * whichever tab holds a conversation's lock sends its queue, without it being opened.
+ */
+export function resumeOutboxes(me: string): void {
+  if (owner !== me) disposeAllChats(true)
+  owner = me
   // The bytes of files whose tab is long gone.
   void sweepFiles()
-  for (const peerId of peerIds) {
-    const entry = entryFor(me, peerId)
-    if (!entry.idle()) entry.wake()
-  }
-  trim()
+  stopListening?.()
+  stopListening = onOutboxChange(me, (peerId) => {
+    if (owner !== me) return
+    if (peerId === null) {
+      for (const e of entries.values()) e.sync()
+      return
+    }
+    // An existing session reads the queue again; a new one reads it as it starts.
+    const existing = entries.get(peerId)
+    if (existing) existing.sync()
+    else entryFor(me, peerId)
+  })
+  void peersWithOutbox(me).then((peerIds) => {
+    if (owner !== me) return
+    for (const peerId of peerIds) if (!entries.has(peerId)) entryFor(me, peerId)
+  })
 }
 
-/** Signing out, or another person signing in: nothing of the last one survives. */
-export function disposeAllChats(): void {
-  const signedIn = owner !== null
+/**
+ * Signing out, or another person signing in: nothing of the last one survives. That was the
+ * rule for the files of unsent messages, and it holds for the messages and drafts too: a
+ * device someone signed out of keeps nothing they wrote (their queue could not be sent
+ * without their session anyway). Each account's queue and drafts have keys of their own, so
+ * nothing of one ever shows for another. Leaving the signed-in screens with the session still
+ * on (the not-found page) only closes the sessions: what was stored stays, to be sent.
+ */
+export function disposeAllChats(sessionEnded = signedIn.status !== 'signed-in'): void {
+  const last = sessionEnded ? owner : null
+  stopListening?.()
+  stopListening = null
   for (const e of entries.values()) e.dispose()
   entries.clear()
   owner = null
   forgetLocalPreviews()
-  // Files waiting to be sent were the last person's: they do not stay on the device.
-  if (signedIn) void dropAllFiles()
+  if (last !== null) {
+    void dropAllFiles()
+    void dropAccountOutbox(last)
+    void dropAccountDrafts(last)
+  }
 }

@@ -1,5 +1,5 @@
 // The bytes of files in messages written offline, in IndexedDB, so a reload before the network
-// is back does not lose them (the outbox itself is in sessionStorage, which cannot hold files).
+// is back does not lose them (the outbox itself is in local-db.ts, one record per message).
 // Keyed by the file's local id; a record goes once its upload is done or its message dropped.
 // Anything IndexedDB refuses (private modes, quota) just means the files live in memory only.
 
@@ -79,7 +79,7 @@ export async function dropFiles(localIds: readonly string[]): Promise<void> {
   })
 }
 
-/** Removes records older than KEEP_FILES_MS (their tab, and its outbox, are gone). */
+/** Removes records older than KEEP_FILES_MS (the server has dropped such unsent uploads too). */
 export async function sweepFiles(now = Date.now()): Promise<void> {
   await inStore('readwrite', (store) => {
     const cursor = store.index('savedAt').openCursor(IDBKeyRange.upperBound(now - KEEP_FILES_MS))

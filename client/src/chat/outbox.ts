@@ -1,8 +1,11 @@
 // What the person did that the server has not confirmed yet, per conversation and in the
 // order they did it: messages written, and edits, deletions and reactions (message-changes.ts).
-// Kept in sessionStorage so a reload or a crash of the tab does not lose what was done offline
-// (the bytes of a message's files are in IndexedDB: file-store.ts).
+// Kept in IndexedDB per account (local-db.ts), one record per item, so closing the tab does not
+// lose what was done offline and tabs writing at once do not overwrite each other's queue (the
+// bytes of a message's files are in file-store.ts). Tabs tell each other of every change over
+// a BroadcastChannel; which tab sends a conversation's queue is outbox-owner.ts's business.
 import type { Attachment, ReplyQuote } from '../../../protocol/api.ts'
+import { accountRange, conversationRange, inLocalStore, OUTBOX } from './local-db.ts'
 import type { ChangeRequest } from './message-changes.ts'
 
 /** A file of a queued message: what it is, and the server's attachment once it is uploaded. */
@@ -35,21 +38,6 @@ export interface OutgoingChange {
 }
 
 export type OutboxItem = OutgoingMessage | OutgoingChange
-
-const PREFIX = 'parley.outbox.'
-
-function key(userId: string, peerId: string): string {
-  return `${PREFIX}${userId}.${peerId}`
-}
-
-function storage(): Storage | null {
-  try {
-    return window.sessionStorage
-  } catch {
-    // Storage can be switched off; the queue then lives in memory only.
-    return null
-  }
-}
 
 const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1
 
@@ -134,9 +122,46 @@ function readItem(v: unknown): OutboxItem | null {
   }
 }
 
-export function loadOutbox(userId: string, peerId: string): OutboxItem[] {
-  const raw = storage()?.getItem(key(userId, peerId))
-  if (!raw) return []
+/** One queued item as stored; `order` keeps the order it was made in across tabs. */
+export interface StoredOutboxItem {
+  item: OutboxItem
+  order: number
+}
+
+interface OutboxRecord {
+  userId: string
+  peerId: string
+  id: string
+  order: number
+  item: unknown
+}
+
+export function outboxItemId(item: OutboxItem): string {
+  return item.kind === 'send' ? item.clientId : item.id
+}
+
+let lastOrder = 0
+
+/** A position after every item this tab has made (and, by the clock, after other tabs' older ones). */
+export function nextOutboxOrder(): number {
+  lastOrder = Math.max(lastOrder + 1e-3, performance.timeOrigin + performance.now())
+  return lastOrder
+}
+
+/** Stored records, validated (anything this version cannot use is left out), in order. */
+export function readOutboxRecords(records: readonly unknown[]): StoredOutboxItem[] {
+  const items: StoredOutboxItem[] = []
+  for (const r of records) {
+    if (typeof r !== 'object' || r === null) continue
+    const { order, item: raw } = r as Partial<OutboxRecord>
+    const item = readItem(raw)
+    if (item && typeof order === 'number' && Number.isFinite(order)) items.push({ item, order })
+  }
+  return items.sort((x, y) => x.order - y.order)
+}
+
+/** Items a page of an older version kept in sessionStorage (a JSON array), validated. */
+export function readLegacyOutbox(raw: string): OutboxItem[] {
   try {
     const items: unknown = JSON.parse(raw)
     if (!Array.isArray(items)) return []
@@ -146,26 +171,135 @@ export function loadOutbox(userId: string, peerId: string): OutboxItem[] {
   }
 }
 
-export function saveOutbox(userId: string, peerId: string, items: OutboxItem[]): void {
-  const store = storage()
-  if (!store) return
-  try {
-    if (items.length === 0) store.removeItem(key(userId, peerId))
-    else store.setItem(key(userId, peerId), JSON.stringify(items))
-  } catch {
-    // Quota: the queue still lives in memory.
+const LEGACY_PREFIX = 'parley.outbox.'
+const migrations = new Map<string, Promise<void>>()
+
+/**
+ * Moves this account's queues from the sessionStorage keys of older versions into IndexedDB,
+ * once per page, then removes the keys: they would otherwise be sent again by a later page.
+ */
+function migrateLegacy(userId: string): Promise<void> {
+  let done = migrations.get(userId)
+  if (!done) {
+    done = moveLegacy(userId)
+    migrations.set(userId, done)
   }
+  return done
 }
 
-/** Peers with messages or changes still waiting, so a fresh tab can send them without being opened. */
-export function peersWithOutbox(userId: string): string[] {
-  const store = storage()
-  if (!store) return []
-  const prefix = `${PREFIX}${userId}.`
-  const peers: string[] = []
-  for (let i = 0; i < store.length; i++) {
-    const k = store.key(i)
-    if (k?.startsWith(prefix)) peers.push(k.slice(prefix.length))
+async function moveLegacy(userId: string): Promise<void> {
+  let storage: Storage
+  try {
+    storage = window.sessionStorage
+  } catch {
+    return
   }
-  return peers
+  const prefix = `${LEGACY_PREFIX}${userId}.`
+  const found: { key: string; peerId: string; items: OutboxItem[] }[] = []
+  for (let i = 0; i < storage.length; i++) {
+    const key = storage.key(i)
+    if (!key?.startsWith(prefix)) continue
+    found.push({ key, peerId: key.slice(prefix.length), items: readLegacyOutbox(storage.getItem(key) ?? '') })
+  }
+  if (found.length === 0) return
+  const written = await inLocalStore(OUTBOX, 'readwrite', (store) => {
+    for (const { peerId, items } of found) {
+      for (const item of items) store.put(record(userId, peerId, item, nextOutboxOrder()))
+    }
+    return store.count()
+  })
+  // Kept where they were if IndexedDB refused them: this page still reads nothing else.
+  if (written === null) return
+  for (const { key } of found) storage.removeItem(key)
+}
+
+function record(userId: string, peerId: string, item: OutboxItem, order: number): OutboxRecord {
+  return { userId, peerId, id: outboxItemId(item), order, item }
+}
+
+/** What is queued for one conversation, as every tab has left it. */
+export async function loadOutbox(userId: string, peerId: string): Promise<StoredOutboxItem[]> {
+  await migrateLegacy(userId)
+  const records = await inLocalStore<unknown[]>(OUTBOX, 'readonly', (store) =>
+    store.getAll(conversationRange(userId, peerId)),
+  )
+  return readOutboxRecords(records ?? [])
+}
+
+/** Adds or updates items (an item's id is its clientId, or the change's id). */
+export async function keepOutboxItems(
+  userId: string,
+  peerId: string,
+  items: readonly StoredOutboxItem[],
+): Promise<void> {
+  if (items.length === 0) return
+  await inLocalStore(OUTBOX, 'readwrite', (store) => {
+    for (const { item, order } of items) store.put(record(userId, peerId, item, order))
+    return undefined
+  })
+  announceOutbox(userId, peerId)
+}
+
+export async function dropOutboxItems(userId: string, peerId: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  await inLocalStore(OUTBOX, 'readwrite', (store) => {
+    for (const id of ids) store.delete([userId, peerId, id])
+    return undefined
+  })
+  announceOutbox(userId, peerId)
+}
+
+/** Peers with messages or changes still waiting, so a tab can send them without their conversation being opened. */
+export async function peersWithOutbox(userId: string): Promise<string[]> {
+  await migrateLegacy(userId)
+  const keys = await inLocalStore<IDBValidKey[]>(OUTBOX, 'readonly', (store) => store.getAllKeys(accountRange(userId)))
+  return [...new Set((keys ?? []).map((k) => String((k as unknown[])[1])))]
+}
+
+/** Signing out: this account's queue leaves the device (see disposeAllChats). */
+export async function dropAccountOutbox(userId: string): Promise<void> {
+  await inLocalStore(OUTBOX, 'readwrite', (store) => {
+    store.delete(accountRange(userId))
+    return undefined
+  })
+  announceOutbox(userId, null)
+}
+
+// ---- telling the other tabs ----
+
+interface OutboxNews {
+  userId: string
+  /** null: every conversation of the account. */
+  peerId: string | null
+}
+
+let channel: BroadcastChannel | null | undefined
+const listeners = new Set<(news: OutboxNews) => void>()
+
+function tabs(): BroadcastChannel | null {
+  if (channel === undefined) {
+    try {
+      channel = new BroadcastChannel('parley-outbox')
+      channel.onmessage = (event: MessageEvent<OutboxNews>) => {
+        for (const listener of listeners) listener(event.data)
+      }
+    } catch {
+      channel = null
+    }
+  }
+  return channel
+}
+
+function announceOutbox(userId: string, peerId: string | null): void {
+  tabs()?.postMessage({ userId, peerId } satisfies OutboxNews)
+}
+
+/** Calls `changed` whenever another tab changed one of this account's queues; returns the unsubscribe. */
+export function onOutboxChange(userId: string, changed: (peerId: string | null) => void): () => void {
+  const listener = (news: OutboxNews) => {
+    if (news.userId === userId) changed(news.peerId)
+  }
+  listeners.add(listener)
+  tabs()
+  return () => listeners.delete(listener)
 }

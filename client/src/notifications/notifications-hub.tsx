@@ -3,7 +3,6 @@
 import { useNavigate } from '@solidjs/router'
 import { onCleanup, onMount } from 'solid-js'
 import { disposeAllChats, resumeOutboxes } from '../chat/chat-session.ts'
-import { peersWithOutbox } from '../chat/outbox.ts'
 import { session } from '../session.ts'
 import { useUnreadTitle } from './document-title.ts'
 import { inbox, loadConversations, resetInbox } from './inbox-store.ts'
@@ -33,7 +32,7 @@ export function NotificationsHub() {
     onServiceWorkerOpen(open)
     void registerServiceWorker().then(() => renewPushIfChosen())
     const me = session.user?.id
-    if (me) resumeOutboxes(me, peersWithOutbox(me))
+    if (me) resumeOutboxes(me)
     onCleanup(() => {
       clearTimeout(fallback)
       socket.stop()

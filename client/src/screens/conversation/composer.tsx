@@ -3,10 +3,13 @@
 // the quote it answers above the field; Escape or its × stops replying. Files join the message
 // from the attach button, by pasting, or dropped on the conversation (conversation-pane.tsx);
 // they show as chips uploading above the field, and a message of files alone needs no text.
+// What is typed, and the message answered, stay as the conversation's draft (drafts.ts) through
+// switching conversations and reloads, until sent.
 import { createEffect, createMemo, createSignal, createUniqueId, on, onCleanup, onMount, Show } from 'solid-js'
 import { MAX_BODY_CHARS } from '../../../../protocol/frames.ts'
 import { codePointLength } from '../../../../protocol/text.ts'
 import type { ChatSession } from '../../chat/chat-session.ts'
+import { cachedDraft, keepDraft, loadDraft } from '../../chat/drafts.ts'
 import { quoteOf } from '../../chat/message-changes.ts'
 import { AttachmentChips } from './attachment-chips.tsx'
 import { AttachmentPicker } from './attachment-picker.tsx'
@@ -17,9 +20,6 @@ const COUNTER_FROM = MAX_BODY_CHARS - 500
 const MAX_ROWS_PX = 180
 
 const characters = (n: number) => `${n.toLocaleString()} ${n === 1 ? 'character' : 'characters'}`
-
-// Unsent drafts per conversation, for this page's life: switching away keeps what was typed.
-const drafts = new Map<string, string>()
 
 export interface ComposerProps {
   chat: ChatSession
@@ -32,18 +32,39 @@ export interface ComposerProps {
 
 export function Composer(props: ComposerProps) {
   const id = `composer-${createUniqueId()}`
-  const [text, setText] = createSignal(drafts.get(props.chat.peerId) ?? '')
+  const known = cachedDraft(props.me, props.chat.peerId)
+  const [text, setText] = createSignal(known?.text ?? '')
   let area: HTMLTextAreaElement | undefined
   const state = props.chat.store.state
+  /** Set once the person typed or chose a reply here: a draft read later must not overwrite that. */
+  let touched = false
+
+  function keep(now = false): void {
+    keepDraft(props.me, props.chat.peerId, { text: text(), replyTo: state.replyingTo }, now)
+  }
 
   /** The message being answered, as it is now (it may be edited meanwhile). */
   const original = createMemo(() => {
     const seq = state.replyingTo
     const m = seq === null ? undefined : props.chat.store.messageBySeq(seq)
+    // "Not here" comes from an index that is not tracked: a reply restored from a draft before
+    // the history is in must still show once it is.
+    if (seq !== null && !m) void state.messages.length
     return m && m.seq !== null && !m.deletedAt ? m : undefined
   })
   // Choosing "Reply" puts the person here, ready to write.
   createEffect(on(original, (m) => m && area?.focus(), { defer: true }))
+  // Choosing or dropping a reply is part of the draft too.
+  createEffect(
+    on(
+      () => state.replyingTo,
+      () => {
+        touched = true
+        keep()
+      },
+      { defer: true },
+    ),
+  )
 
   const length = () => codePointLength(text().trim())
   const over = () => length() > MAX_BODY_CHARS
@@ -69,18 +90,37 @@ export function Composer(props: ComposerProps) {
   function send(): void {
     if (!canSend()) return
     props.chat.send(text().trim())
+    touched = true
     setText('')
-    drafts.delete(props.chat.peerId)
+    // Sent: the draft goes now, not after a pause a reload might cut short.
+    keep(true)
     queueMicrotask(growToContent)
   }
 
   onMount(() => {
     growToContent()
     if (props.autofocus) area?.focus()
+    // The conversation's session may be new while the draft is not (it keeps only a few).
+    const answer = (seq: number | null) => {
+      if (seq !== null && state.replyingTo === null) props.chat.replyTo(seq)
+    }
+    if (known) {
+      answer(known.replyTo)
+      return
+    }
+    // First time in this page: the draft comes from IndexedDB, a moment after the composer.
+    void loadDraft(props.me, props.chat.peerId).then((draft) => {
+      if (touched || !area) return
+      if (draft.text !== '') {
+        setText(draft.text)
+        growToContent()
+      }
+      answer(draft.replyTo)
+    })
   })
+  // Leaving the conversation (or the page) writes the draft without waiting for the pause.
   onCleanup(() => {
-    if (text().trim() === '') drafts.delete(props.chat.peerId)
-    else drafts.set(props.chat.peerId, text())
+    if (touched) keep(true)
   })
 
   return (
@@ -153,7 +193,9 @@ export function Composer(props: ComposerProps) {
         }}
         onInput={(event) => {
           const value = event.currentTarget.value
+          touched = true
           setText(value)
+          keep()
           growToContent()
           if (value.trim() !== '') props.chat.typing()
         }}
