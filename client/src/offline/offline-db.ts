@@ -103,9 +103,13 @@ export function forgetOffline(): Promise<void> {
 
 /** The person signed in now: kept, and anything of someone else's wiped first. */
 export async function rememberAccount(user: User): Promise<void> {
-  const previous = await run<Stored<User>>('readonly', (store) => store.get(ACCOUNT_KEY))
-  if (previous && previous.accountId !== user.id) await forgetOffline()
+  // At once: the list and messages loading meanwhile are this person's to keep.
   account = user.id
+  const previous = await run<Stored<User>>('readonly', (store) => store.get(ACCOUNT_KEY))
+  if (previous && previous.accountId !== user.id) {
+    await forgetOffline()
+    account = user.id
+  }
   const row: Stored<User> = { accountId: user.id, value: user }
   await run('readwrite', (store) => store.put(row, ACCOUNT_KEY))
 }
