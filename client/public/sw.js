@@ -22,7 +22,11 @@ self.addEventListener('install', (event) => {
   // stale, and navigations always ask the network first.
   self.skipWaiting()
   if (!CACHE) return
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll([SHELL, ...BUILD.files])))
+  // One file that cannot be fetched must not keep the worker (and Web Push) from installing:
+  // each is cached on its own, and a missing one is fetched later like any other.
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => Promise.allSettled([SHELL, ...BUILD.files].map((file) => cache.add(file)))),
+  )
 })
 
 self.addEventListener('activate', (event) => {
@@ -44,19 +48,20 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url)
   // Other origins, and everything the API serves (JSON, attachments, sockets), pass untouched.
   if (url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return
-  if (request.mode === 'navigate') event.respondWith(navigation(request))
-  else if (url.pathname.startsWith('/assets/')) event.respondWith(hashedAsset(request))
+  if (request.mode === 'navigate') event.respondWith(navigation(event))
+  else if (url.pathname.startsWith('/assets/')) event.respondWith(hashedAsset(event))
   else if (BUILD.files.includes(url.pathname)) event.respondWith(networkFirst(request))
 })
 
 /** Network first, so a deploy reaches people at once; offline, the cached shell. */
-async function navigation(request) {
+async function navigation(event) {
+  const request = event.request
   try {
     const response = await fetch(request)
     // Every app route is the same index.html: the newest one is the shell to keep.
     if (response.ok && (response.headers.get('content-type') ?? '').includes('text/html')) {
       const copy = response.clone()
-      void caches.open(CACHE).then((cache) => cache.put(SHELL, copy))
+      event.waitUntil(caches.open(CACHE).then((cache) => cache.put(SHELL, copy)))
     }
     return response
   } catch (err) {
@@ -67,12 +72,13 @@ async function navigation(request) {
 }
 
 /** Named after their content (immutable): a cached copy is always the right one. */
-async function hashedAsset(request) {
+async function hashedAsset(event) {
+  const request = event.request
   const cache = await caches.open(CACHE)
   const cached = await cache.match(request)
   if (cached) return cached
   const response = await fetch(request)
-  if (response.ok) void cache.put(request, response.clone())
+  if (response.ok) event.waitUntil(cache.put(request, response.clone()))
   return response
 }
 
