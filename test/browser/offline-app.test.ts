@@ -31,6 +31,18 @@ async function controlled(page: Page): Promise<void> {
   await expect.poll(() => page.evaluate(async () => Boolean(await caches.match('/')))).toBe(true)
 }
 
+/** Every cache the page's origin holds, by name, with the paths of what each keeps. */
+function cachedPaths(page: Page): Promise<Record<string, string[]>> {
+  return page.evaluate(async () => {
+    const out: Record<string, string[]> = {}
+    for (const name of await caches.keys()) {
+      const requests = await (await caches.open(name)).keys()
+      out[name] = requests.map((r) => new URL(r.url).pathname)
+    }
+    return out
+  })
+}
+
 /** Everything in the page's "parley-offline" database, as one JSON text. */
 function keptText(page: Page): Promise<string> {
   return page.evaluate(
@@ -95,8 +107,16 @@ describe('installable app', () => {
       .locator('meta[name="theme-color"]')
       .evaluateAll((metas) => metas.map((m) => [m.getAttribute('media'), m.getAttribute('content')]))
     expect(themes.map(([media]) => media)).toEqual(['(prefers-color-scheme: light)', '(prefers-color-scheme: dark)'])
-    // Signed out too, the service worker takes the page: the shell is there for next time.
+    // Signed out too, the service worker takes the page: the shell is there for next time,
+    // in the one cache of this build, with its hashed assets.
     await controlled(page)
+    const build = await (await page.request.get('/sw-build.js')).text()
+    const id = /"id":"([0-9a-f]+)"/.exec(build)?.[1]
+    const caches = await cachedPaths(page)
+    expect(Object.keys(caches)).toEqual([`parley-shell-${id}`])
+    const kept = Object.values(caches)[0]!
+    expect(kept).toContain('/')
+    expect(kept.some((path) => path.startsWith('/assets/') && path.endsWith('.js'))).toBe(true)
   })
 })
 
@@ -137,6 +157,9 @@ describe('offline', () => {
     await messageRow(a.page, 'Sent while you were away').waitFor()
     await a.page.locator('.offline-banner').waitFor({ state: 'detached' })
     await expect.poll(() => a.page.locator('.log .msg').count()).toBe(3)
+    // Nothing the API served (messages, the list, the session) is in the service worker's cache.
+    const cached = Object.values(await cachedPaths(a.page)).flat()
+    expect(cached.filter((path) => path.startsWith('/api/'))).toEqual([])
   })
 
   it('keeps nothing once the person signs out: offline, the next load shows no one’s messages', async () => {
