@@ -3,6 +3,7 @@ import { createStore } from 'solid-js/store'
 import type { User } from '../../protocol/api.ts'
 import { fetchMe } from './accounts.ts'
 import { ApiError, setUnauthorizedListener } from './api.ts'
+import { forgetOffline, lastAccount, rememberAccount } from './offline/offline-db.ts'
 
 export type SessionStatus = 'loading' | 'signed-in' | 'signed-out' | 'unreachable'
 
@@ -19,8 +20,19 @@ const [state, setState] = createStore<SessionState>({ status: 'loading', user: n
 
 export const session = state
 
+/** Signed in from what the device kept, because the server could not be reached. */
+let fromDevice = false
+
+/** Whether the person was signed in from the device's copy (the server has not answered yet). */
+export function signedInFromDevice(): boolean {
+  return fromDevice
+}
+
 export function setSignedIn(user: User): void {
+  fromDevice = false
   setState({ status: 'signed-in', user, endedBy: null })
+  // Who to show offline next time; someone else's kept chats are wiped here.
+  void rememberAccount(user)
 }
 
 /** While this device signs itself out, the server's 4401 on its sockets is that sign-out. */
@@ -28,7 +40,10 @@ let signingOut = false
 
 export function clearSession(endedBy: SessionEnd): void {
   // A deletion is said as such even while this device ends its own sessions.
+  fromDevice = false
   setState({ status: 'signed-out', user: null, endedBy: signingOut && endedBy !== 'deleted' ? 'sign-out' : endedBy })
+  // However the session ended, the next person on this device sees nothing of it.
+  void forgetOffline()
 }
 
 /** Runs this device's own sign-out: a session end that it causes is not "ended elsewhere". */
@@ -52,8 +67,32 @@ export async function loadSession(): Promise<void> {
     setSignedIn(user)
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) clearSession(null)
-    else setState({ status: 'unreachable', user: null })
+    else if (!(err instanceof ApiError && err.status === 0 && (await signedInOffline()))) {
+      setState({ status: 'unreachable', user: null })
+    }
   }
+}
+
+/**
+ * No network: the last person signed in on this device sees what it kept of their chats. The
+ * server has the last word once it answers again: a session that ended meanwhile signs out.
+ */
+async function signedInOffline(): Promise<boolean> {
+  const user = await lastAccount()
+  if (!user) return false
+  fromDevice = true
+  setState({ status: 'signed-in', user, endedBy: null })
+  const recheck = async () => {
+    try {
+      const { user: current } = await fetchMe()
+      if (state.status === 'signed-in' && state.user?.id === current.id) setSignedIn(current)
+    } catch (err) {
+      // A 401 has signed out already (the unauthorized listener); anything else tries later.
+      if (!(err instanceof ApiError && err.status === 401)) window.addEventListener('online', recheck, { once: true })
+    }
+  }
+  window.addEventListener('online', recheck, { once: true })
+  return true
 }
 
 /** "Ada Lovelace", or the email when no name is set; "Deleted account" for a deleted Peer. */

@@ -6,6 +6,7 @@ import { batch } from 'solid-js'
 import type { Attachment, Message } from '../../../protocol/api.ts'
 import { MAX_REPLAY_MESSAGES, PING_FRAME, type ServerFrame } from '../../../protocol/frames.ts'
 import { ApiError } from '../api.ts'
+import { createKeptMessages } from '../offline/kept-messages.ts'
 import { clearSession, session as signedIn } from '../session.ts'
 import { fetchHistory } from './chat-api.ts'
 import { allUploaded, createConversationFiles, forgetLocalPreviews } from './conversation-files.ts'
@@ -112,6 +113,9 @@ function stopFor(err: unknown): StopError | null {
 function createSession(me: string, peerId: string): Entry {
   const store = createConversationStore(peerId)
   const { state, setState } = store
+  // Offline, the conversation opens with the messages this device last saw.
+  const kept = createKeptMessages(me, peerId, store)
+  if (!navigator.onLine) kept.show()
   // A mirror of this conversation's queue in IndexedDB (outbox.ts), empty until the first
   // load: nothing is shown or sent from a queue this tab has not read yet.
   let outbox: OutboxItem[] = []
@@ -262,6 +266,8 @@ function createSession(me: string, peerId: string): Entry {
         // the session or the person is gone.
         else if (afterFailure) await fetchHistory(peerId, null, 1)
       } catch (err) {
+        // The server cannot be reached (the browser may not know it is offline).
+        if (err instanceof ApiError && err.status === 0 && !state.historyLoaded) kept.show()
         throw stopFor(err) ?? err
       }
     },
@@ -287,12 +293,18 @@ function createSession(me: string, peerId: string): Entry {
   async function loadNewest(): Promise<void> {
     const page = await fetchHistory(peerId, null)
     batch(() => {
+      // What the device kept was a stand-in: the server's page is the conversation now.
+      if (kept.shown()) {
+        store.dropAcknowledged()
+        kept.replaced()
+      }
       // Into an empty conversation the newest page is the current state of what it holds.
       if (store.lastSeq() === 0) revs.seed(page.messages.map((m) => m.rev ?? 0))
       store.mergeMessages(page.messages)
       store.mergeNotices(page.notices ?? [])
       setState({ hasMore: page.hasMore, historyLoaded: true })
     })
+    kept.keep()
   }
 
   function sendFrame(frame: object): boolean {
@@ -325,6 +337,7 @@ function createSession(me: string, peerId: string): Entry {
           }
         })
         revs.received('message', m.seq, m.rev ?? 0)
+        kept.keep()
         return
       }
       case 'update':
@@ -333,6 +346,7 @@ function createSession(me: string, peerId: string): Entry {
           settleChanges(frame.message)
         })
         revs.received('update', frame.message.seq, frame.message.rev ?? 0)
+        kept.keep()
         return
       case 'read':
         if (frame.userId === me) setState('myReadUpTo', (v) => Math.max(v, frame.upTo))
@@ -495,14 +509,14 @@ function createSession(me: string, peerId: string): Entry {
       status: 'queued',
     }
     const changes = queueChange(state.changes, next)
-    const kept = new Set(changes.map((c) => c.id))
+    const stillQueued = new Set(changes.map((c) => c.id))
     batch(() => {
       setState({ changes, actionProblem: null })
       // A change that undoes a queued one replaces it (queueChange): the older one goes from the store too.
-      const replaced = outbox.filter((m) => m.kind === 'change' && !kept.has(m.id)).map(outboxItemId)
-      outbox = outbox.filter((m) => m.kind !== 'change' || kept.has(m.id))
+      const replaced = outbox.filter((m) => m.kind === 'change' && !stillQueued.has(m.id)).map(outboxItemId)
+      outbox = outbox.filter((m) => m.kind !== 'change' || stillQueued.has(m.id))
       if (replaced.length > 0) dropItems(replaced)
-      if (kept.has(next.id)) {
+      if (stillQueued.has(next.id)) {
         const item: OutboxItem = { kind: 'change', id: next.id, change, createdAt: next.createdAt }
         outbox = [...outbox, item]
         keepItems([item])

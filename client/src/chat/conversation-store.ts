@@ -82,6 +82,8 @@ export interface ConversationState {
   /** Ascending by time. */
   notices: Notice[]
   historyLoaded: boolean
+  /** What is shown came from the device (offline), not the server: client/src/offline/kept-messages.ts. */
+  keptOnly: boolean
   hasMore: boolean
   loadingOlder: boolean
   olderProblem: string | null
@@ -123,6 +125,7 @@ export function createConversationStore(peerId: string) {
     messages: [],
     notices: [],
     historyLoaded: false,
+    keptOnly: false,
     hasMore: false,
     loadingOlder: false,
     olderProblem: null,

@@ -7,6 +7,8 @@ import type { ConversationEntry } from '../../../protocol/frames.ts'
 import { ApiError } from '../api.ts'
 import { fetchConversations } from '../chat/chat-api.ts'
 import { rememberPeer } from '../chat/peers.ts'
+import { saveChats } from '../offline/offline-db.ts'
+import { session } from '../session.ts'
 
 export interface ListEntry extends ConversationEntry {
   /** The peer's id, as the reconcile key. */
@@ -19,6 +21,8 @@ interface InboxState {
   loadProblem: string | null
   unreadTotal: number
   unreadByPeer: Record<string, number>
+  /** The list on screen is the one the device kept, until the server's first answer. */
+  kept: boolean
 }
 
 const [inbox, setInbox] = createStore<InboxState>({
@@ -27,6 +31,7 @@ const [inbox, setInbox] = createStore<InboxState>({
   loadProblem: null,
   unreadTotal: 0,
   unreadByPeer: {},
+  kept: false,
 })
 
 export { inbox }
@@ -47,6 +52,27 @@ function toEntry(c: ConversationEntry): ListEntry {
 
 function commit(list: ListEntry[]): void {
   setInbox('conversations', reconcile(sorted(list), { key: 'id', merge: true }))
+  // The device keeps the list as the server last said it, for a load without a network.
+  const me = session.user?.id
+  if (me && !inbox.kept) saveChats(me, () => inbox.conversations.map(({ id: _, ...entry }) => entry))
+}
+
+/**
+ * Offline: the list as this device last saw it, with its unread counts, until the server can
+ * be asked (the notifications socket loads it afresh as soon as it opens).
+ */
+export function showKeptConversations(kept: ConversationEntry[]): void {
+  if (inbox.loaded) return
+  batch(() => {
+    setInbox('kept', true)
+    commit(kept.map(toEntry))
+    const byPeer = Object.fromEntries(kept.filter((c) => c.unread > 0).map((c) => [c.peer.id, c.unread]))
+    applyUnread(
+      kept.reduce((n, c) => n + c.unread, 0),
+      byPeer,
+    )
+    setInbox({ loaded: true, loadProblem: null })
+  })
 }
 
 export async function loadConversations(): Promise<void> {
@@ -64,6 +90,7 @@ export async function loadConversations(): Promise<void> {
       if (mine && !next.some((c) => c.id === id)) next.push({ ...mine })
     }
     batch(() => {
+      setInbox('kept', false)
       commit(next)
       setInbox({ loaded: true, loadProblem: null })
     })
@@ -92,5 +119,5 @@ export function applyUnread(total: number, byPeer: Record<string, number>): void
 }
 
 export function resetInbox(): void {
-  setInbox({ conversations: [], loaded: false, loadProblem: null, unreadTotal: 0, unreadByPeer: {} })
+  setInbox({ conversations: [], loaded: false, loadProblem: null, unreadTotal: 0, unreadByPeer: {}, kept: false })
 }

@@ -1,5 +1,6 @@
-// Registers /sw.js (Web Push and notification clicks) and forwards its "open this
-// conversation" messages to the router.
+// Registers /sw.js (the offline app shell, Web Push and notification clicks) and forwards its
+// "open this conversation" messages to the router. main.tsx registers it on every visit,
+// signed in or not, so the shell is cached before the first time the network is gone.
 
 const SW_URL = '/sw.js'
 const READY_TIMEOUT_MS = 5_000

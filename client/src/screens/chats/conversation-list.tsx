@@ -3,6 +3,7 @@
 import { createSignal, For, Match, Show, Switch } from 'solid-js'
 import { inbox, loadConversations } from '../../notifications/inbox-store.ts'
 import { EnableNotificationsButton } from '../../notifications/notification-toggle.tsx'
+import { OfflineBanner } from '../../offline/offline-banner.tsx'
 import { displayName, session } from '../../session.ts'
 import { Button } from '../../ui/button.tsx'
 import { ConversationListItem } from './conversation-list-item.tsx'
@@ -34,6 +35,7 @@ export function ConversationList(props: { activePeer: string | null }) {
           New conversation
         </Button>
       </header>
+      <OfflineBanner />
       <div class="chat-list-actions">
         <EnableNotificationsButton />
       </div>

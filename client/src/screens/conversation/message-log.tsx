@@ -367,6 +367,9 @@ export function MessageLog(props: MessageLogProps) {
         <div class="log-content">
           <div class="log-start">
             <Switch>
+              <Match when={state.keptOnly && !state.historyLoaded}>
+                <p class="muted">The newest messages this device kept. Older ones load when Parley is back.</p>
+              </Match>
               <Match when={!state.historyLoaded && !state.fatal}>
                 <p class="muted" role="status">
                   Loading messages…
