@@ -192,7 +192,7 @@ describe('drafts', () => {
   it.each([
     ['a phone', 360],
     ['a desktop', 1280],
-  ])('survive switching conversations and a reload, on %s', async (_, width) => {
+  ])('survive switching conversations (and a reload) on %s', async (_, width) => {
     const { a, ada, peers } = await adaAnd(['Bob', 'Cy'], width)
     const [bob, cy] = peers as [(typeof peers)[number], (typeof peers)[number]]
     // A message from each lists both conversations for Ada.
@@ -224,11 +224,16 @@ describe('drafts', () => {
     await composer(page).fill('a note for Cy')
     await open(bob.user.id, bob.name)
     expect(await composer(page).inputValue()).toBe('half a thought for Bob')
+    // What a reload brings back does not depend on the width: the desktop run covers it.
+    if (phone) {
+      await expect.poll(() => storedDrafts(page)).toEqual(['a note for Cy', 'half a thought for Bob'])
+      return
+    }
 
     await page.reload()
     await conversationReady(page, bob.name)
     await expect.poll(() => composer(page).inputValue()).toBe('half a thought for Bob')
-    if (!phone) await page.locator('.composer').getByText('Replying to Bob').waitFor()
+    await page.locator('.composer').getByText('Replying to Bob').waitFor()
     await open(cy.user.id, cy.name)
     await expect.poll(() => composer(page).inputValue()).toBe('a note for Cy')
 
