@@ -147,6 +147,26 @@ describe('messages written offline', () => {
     bobs.close()
   })
 
+  it('left in sessionStorage by an older version are moved to IndexedDB and sent once', async () => {
+    const {
+      a,
+      ada,
+      peers: [bob],
+    } = await adaAnd(['Bob'])
+    await a.page.goto('/')
+    const key = `parley.outbox.${ada.user.id}.${bob!.user.id}`
+    const item = {
+      kind: 'send',
+      clientId: crypto.randomUUID(),
+      body: 'from an older page',
+      createdAt: new Date().toISOString(),
+    }
+    await a.page.evaluate(([k, v]) => sessionStorage.setItem(k!, v!), [key, JSON.stringify([item])])
+    await a.page.reload()
+    await expect.poll(() => historyBodies(a.page, bob!.user.id)).toEqual(['from an older page'])
+    await expect.poll(() => a.page.evaluate((k) => sessionStorage.getItem(k), key)).toBeNull()
+  })
+
   it('make closing the tab ask first, and nothing unsent makes it close without asking', async () => {
     const {
       a,

@@ -120,6 +120,8 @@ function createSession(me: string, peerId: string): Entry {
   let disposed = false
   /** This tab's writes to the stored queue, in order; a reload of the queue waits for them. */
   let writes: Promise<void> = Promise.resolve()
+  /** Items IndexedDB refused (quota, private mode): they live in this tab's memory only. */
+  const memoryOnly = new Set<string>()
   const owner = createOutboxOwner(me, peerId, {
     // The queue may have changed while another tab sent: read it again before sending any of it.
     granted: async () => {
@@ -179,15 +181,27 @@ function createSession(me: string, peerId: string): Entry {
 
   /** Makes the in-memory queue what IndexedDB holds, once this tab's own writes are in. */
   async function sync(): Promise<void> {
-    let stored: StoredOutboxItem[]
+    let read: StoredOutboxItem[] | null
     for (;;) {
       const before = writes
       await before
-      stored = await loadOutbox(me, peerId)
+      read = await loadOutbox(me, peerId)
       if (disposed) return
       // A write queued while reading may be missing from what was read: read again.
       if (writes === before) break
     }
+    if (read === null) {
+      // No IndexedDB: what this tab holds is all there is.
+      loaded = true
+      outboxChanged()
+      return
+    }
+    const orderOf = (item: OutboxItem) => orders.get(outboxItemId(item)) ?? Number.POSITIVE_INFINITY
+    const readIds = new Set(read.map((r) => outboxItemId(r.item)))
+    const unstored = outbox.filter((item) => memoryOnly.has(outboxItemId(item)) && !readIds.has(outboxItemId(item)))
+    const stored = [...read, ...unstored.map((item) => ({ item, order: orderOf(item) }))].sort(
+      (x, y) => x.order - y.order,
+    )
     const storedIds = new Set(stored.map((s) => outboxItemId(s.item)))
     const known = new Set(outbox.map(outboxItemId))
     batch(() => {
@@ -237,11 +251,20 @@ function createSession(me: string, peerId: string): Entry {
       orders.set(id, order)
       return { item, order }
     })
-    persist(() => keepOutboxItems(me, peerId, rows))
+    persist(async () => {
+      const ok = await keepOutboxItems(me, peerId, rows)
+      for (const { item } of rows) {
+        if (ok) memoryOnly.delete(outboxItemId(item))
+        else memoryOnly.add(outboxItemId(item))
+      }
+    })
   }
 
   function dropItems(ids: string[]): void {
-    for (const id of ids) orders.delete(id)
+    for (const id of ids) {
+      orders.delete(id)
+      memoryOnly.delete(id)
+    }
     persist(() => dropOutboxItems(me, peerId, ids))
   }
 
