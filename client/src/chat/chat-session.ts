@@ -122,6 +122,11 @@ function createSession(me: string, peerId: string): Entry {
   let writes: Promise<void> = Promise.resolve()
   /** Items IndexedDB refused (quota, private mode): they live in this tab's memory only. */
   const memoryOnly = new Set<string>()
+  /**
+   * Messages of another tab whose files are still to upload: shown only once this tab sends the
+   * queue, since showing them restores their files, which starts uploading them a second time.
+   */
+  const unshown = new Set<string>()
   const owner = createOutboxOwner(me, peerId, {
     // The queue may have changed while another tab sent: read it again before sending any of it.
     granted: async () => {
@@ -209,18 +214,25 @@ function createSession(me: string, peerId: string): Entry {
       for (const item of outbox) {
         if (storedIds.has(outboxItemId(item))) continue
         orders.delete(outboxItemId(item))
+        unshown.delete(outboxItemId(item))
         if (item.kind === 'change') setState('changes', (list) => list.filter((c) => c.id !== item.id))
       }
       const next: OutboxItem[] = []
       for (const { item, order } of stored) {
         const id = outboxItemId(item)
         orders.set(id, order)
-        if (!known.has(id)) {
+        if (!known.has(id) || unshown.has(id)) {
           // Already acknowledged here (this tab's socket got its frame first): nothing to send.
           if (item.kind === 'send' && state.messages.some((m) => m.clientId === item.clientId && m.seq !== null)) {
+            unshown.delete(id)
             continue
           }
-          show(item)
+          const uploading = item.kind === 'send' && item.attachments?.some((f) => !f.attachment)
+          if (uploading && !owner.owns()) unshown.add(id)
+          else {
+            unshown.delete(id)
+            show(item)
+          }
         }
         next.push(item)
       }
