@@ -124,6 +124,13 @@ function createSession(me: string, peerId: string): Entry {
   let disposed = false
   /** This tab's writes to the stored queue, in order; a reload of the queue waits for them. */
   let writes: Promise<void> = Promise.resolve()
+  /** Items IndexedDB refused (quota, private mode): they live in this tab's memory only. */
+  const memoryOnly = new Set<string>()
+  /**
+   * Messages of another tab whose files are still to upload: shown only once this tab sends the
+   * queue, since showing them restores their files, which starts uploading them a second time.
+   */
+  const unshown = new Set<string>()
   const owner = createOutboxOwner(me, peerId, {
     // The queue may have changed while another tab sent: read it again before sending any of it.
     granted: async () => {
@@ -183,15 +190,27 @@ function createSession(me: string, peerId: string): Entry {
 
   /** Makes the in-memory queue what IndexedDB holds, once this tab's own writes are in. */
   async function sync(): Promise<void> {
-    let stored: StoredOutboxItem[]
+    let read: StoredOutboxItem[] | null
     for (;;) {
       const before = writes
       await before
-      stored = await loadOutbox(me, peerId)
+      read = await loadOutbox(me, peerId)
       if (disposed) return
       // A write queued while reading may be missing from what was read: read again.
       if (writes === before) break
     }
+    if (read === null) {
+      // No IndexedDB: what this tab holds is all there is.
+      loaded = true
+      outboxChanged()
+      return
+    }
+    const orderOf = (item: OutboxItem) => orders.get(outboxItemId(item)) ?? Number.POSITIVE_INFINITY
+    const readIds = new Set(read.map((r) => outboxItemId(r.item)))
+    const unstored = outbox.filter((item) => memoryOnly.has(outboxItemId(item)) && !readIds.has(outboxItemId(item)))
+    const stored = [...read, ...unstored.map((item) => ({ item, order: orderOf(item) }))].sort(
+      (x, y) => x.order - y.order,
+    )
     const storedIds = new Set(stored.map((s) => outboxItemId(s.item)))
     const known = new Set(outbox.map(outboxItemId))
     batch(() => {
@@ -199,18 +218,25 @@ function createSession(me: string, peerId: string): Entry {
       for (const item of outbox) {
         if (storedIds.has(outboxItemId(item))) continue
         orders.delete(outboxItemId(item))
+        unshown.delete(outboxItemId(item))
         if (item.kind === 'change') setState('changes', (list) => list.filter((c) => c.id !== item.id))
       }
       const next: OutboxItem[] = []
       for (const { item, order } of stored) {
         const id = outboxItemId(item)
         orders.set(id, order)
-        if (!known.has(id)) {
+        if (!known.has(id) || unshown.has(id)) {
           // Already acknowledged here (this tab's socket got its frame first): nothing to send.
           if (item.kind === 'send' && state.messages.some((m) => m.clientId === item.clientId && m.seq !== null)) {
+            unshown.delete(id)
             continue
           }
-          show(item)
+          const uploading = item.kind === 'send' && item.attachments?.some((f) => !f.attachment)
+          if (uploading && !owner.owns()) unshown.add(id)
+          else {
+            unshown.delete(id)
+            show(item)
+          }
         }
         next.push(item)
       }
@@ -241,11 +267,20 @@ function createSession(me: string, peerId: string): Entry {
       orders.set(id, order)
       return { item, order }
     })
-    persist(() => keepOutboxItems(me, peerId, rows))
+    persist(async () => {
+      const ok = await keepOutboxItems(me, peerId, rows)
+      for (const { item } of rows) {
+        if (ok) memoryOnly.delete(outboxItemId(item))
+        else memoryOnly.add(outboxItemId(item))
+      }
+    })
   }
 
   function dropItems(ids: string[]): void {
-    for (const id of ids) orders.delete(id)
+    for (const id of ids) {
+      orders.delete(id)
+      memoryOnly.delete(id)
+    }
     persist(() => dropOutboxItems(me, peerId, ids))
   }
 

@@ -217,27 +217,30 @@ function record(userId: string, peerId: string, item: OutboxItem, order: number)
   return { userId, peerId, id: outboxItemId(item), order, item }
 }
 
-/** What is queued for one conversation, as every tab has left it. */
-export async function loadOutbox(userId: string, peerId: string): Promise<StoredOutboxItem[]> {
+/** What is queued for one conversation, as every tab has left it; null if IndexedDB cannot be read. */
+export async function loadOutbox(userId: string, peerId: string): Promise<StoredOutboxItem[] | null> {
   await migrateLegacy(userId)
   const records = await inLocalStore<unknown[]>(OUTBOX, 'readonly', (store) =>
     store.getAll(conversationRange(userId, peerId)),
   )
-  return readOutboxRecords(records ?? [])
+  return records && readOutboxRecords(records)
 }
 
-/** Adds or updates items (an item's id is its clientId, or the change's id). */
+/** Adds or updates items (an item's id is its clientId, or the change's id); false if they were not stored. */
 export async function keepOutboxItems(
   userId: string,
   peerId: string,
   items: readonly StoredOutboxItem[],
-): Promise<void> {
-  if (items.length === 0) return
-  await inLocalStore(OUTBOX, 'readwrite', (store) => {
-    for (const { item, order } of items) store.put(record(userId, peerId, item, order))
-    return undefined
+): Promise<boolean> {
+  if (items.length === 0) return true
+  const stored = await inLocalStore(OUTBOX, 'readwrite', (store) => {
+    let last: IDBRequest<IDBValidKey> | undefined
+    for (const { item, order } of items) last = store.put(record(userId, peerId, item, order))
+    return last
   })
+  if (stored === null) return false
   announceOutbox(userId, peerId)
+  return true
 }
 
 export async function dropOutboxItems(userId: string, peerId: string, ids: readonly string[]): Promise<void> {
