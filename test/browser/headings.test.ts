@@ -49,8 +49,8 @@ async function withAxe(page: Page): Promise<void> {
 }
 
 /**
- * At each width and colour scheme exactly one h1 is shown and axe's page-has-heading-one
- * passes; the serious rules run once a screen, on a phone in the dark (the other tests cover
+ * At each width and colour scheme exactly one h1 is shown, and at each width axe's
+ * page-has-heading-one passes; the serious rules run once a screen, on a phone in the dark (the other tests cover
  * the desktop in the light).
  */
 async function checkScreens(page: Page, screens: Screen[]): Promise<void> {
@@ -67,8 +67,11 @@ async function checkScreens(page: Page, screens: Screen[]): Promise<void> {
         const violations = await seriousA11yViolations(page)
         expect(violations, `${where}\n${describeViolations(violations)}`).toEqual([])
       }
-      await withAxe(page)
-      expect(await headingOneRule(page), where).toBe('pass')
+      // Colours do not move headings: the rule runs once a width.
+      if (look.colorScheme === 'light') {
+        await withAxe(page)
+        expect(await headingOneRule(page), where).toBe('pass')
+      }
     }
   }
 }
