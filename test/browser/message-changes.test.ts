@@ -215,6 +215,14 @@ describe('changing what was said', () => {
         }
       }),
     )
+    // Both have read them all elsewhere: their logs open at the newest (not at a first unread).
+    for (const [socket, reader] of [
+      [sockets[0]!, ann.user.id],
+      [sockets[1]!, bob.user.id],
+    ] as const) {
+      socket.sendFrame({ type: 'read', upTo: total })
+      await socket.frame((f) => f.type === 'read' && f.userId === reader && f.upTo === total)
+    }
     for (const socket of sockets) socket.close()
 
     // Bob scrolls back to it and replies from the toolbar.

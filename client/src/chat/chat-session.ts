@@ -438,6 +438,7 @@ function createSession(me: string, peerId: string): Entry {
         editWindowMs: typeof editWindow === 'number' && editWindow > 0 ? editWindow * 1000 : state.editWindowMs,
         peer: frame.peer,
         ready: true,
+        readyLastSeq: frame.lastSeq,
         fatal: null,
         myReadUpTo: Math.max(state.myReadUpTo, frame.readUpTo[me] ?? 0),
         readReceipts,

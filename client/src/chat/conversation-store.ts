@@ -112,6 +112,8 @@ export interface ConversationState {
   peerTyping: boolean
   /** The socket said `ready` on its current connection. */
   ready: boolean
+  /** The room's last seq as its latest `ready` said: the replay after it brings messages up to here. */
+  readyLastSeq: number
   /** Why this conversation cannot be used (unknown person, yourself, no longer allowed). */
   fatal: string | null
 }
@@ -130,6 +132,7 @@ export function createConversationStore(peerId: string) {
     loadingOlder: false,
     olderProblem: null,
     myReadUpTo: 0,
+    readyLastSeq: 0,
     peerReadUpTo: 0,
     peerDeliveredUpTo: 0,
     readReceipts: true,

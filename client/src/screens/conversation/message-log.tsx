@@ -4,6 +4,9 @@
 // attentive page are reported read. Messages are focusable, one at a time in the Tab order
 // (arrow keys move between them); the log holds the one action menu, editor and delete
 // question open at a time, and can bring any message into view (a quote's original).
+// Opened with unread messages, it lands on the first of them under an "N unread messages"
+// divider that stays put while the conversation is open; scrolled away from the end, a
+// button says how many newer messages are below and goes there.
 import {
   batch,
   createEffect,
@@ -17,6 +20,7 @@ import {
   onMount,
   Show,
   Switch,
+  untrack,
 } from 'solid-js'
 import type { ChatSession } from '../../chat/chat-session.ts'
 import { formatDayLabel, formatLongDateTime } from '../../chat/chat-time.ts'
@@ -188,17 +192,78 @@ export function MessageLog(props: MessageLogProps) {
     else restore()
   })
 
+  // ---- where the unread messages start ----
+  // Placed once, when the history and the server's read position are both in: the read
+  // position then is what the divider marks, however far reading moves on afterwards.
+
+  const [divider, setDivider] = createSignal<{ seq: number; count: number } | null>(null)
+  const [settled, setSettled] = createSignal(false)
+  let placing = false
+
+  async function placeDivider(): Promise<void> {
+    placing = true
+    const readUpTo = state.myReadUpTo
+    const first = props.chat.store.firstSeq()
+    // The first unread message may be on a page not loaded yet.
+    if (first !== null && first > readUpTo + 1 && state.hasMore) await props.chat.loadUntil(readUpTo + 1)
+    const unread = state.messages.filter((m) => m.seq !== null && m.seq > readUpTo && m.senderId !== props.me)
+    const firstUnread = unread[0]
+    if (firstUnread?.seq != null) {
+      setDivider({ seq: firstUnread.seq, count: unread.length })
+      stick = false
+      setAtEnd(false)
+      anchor = { key: `m:${firstUnread.key}`, offset: 0 }
+      restore()
+    }
+    // Once the rows are laid out (and the seen messages observed) where it landed.
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        if (scroller && !stick && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight <= STICK_PX) {
+          // Everything unread fits above the end: the log follows new messages as usual.
+          stick = true
+          setAtEnd(true)
+        }
+        setSettled(true)
+      }),
+    )
+  }
+
+  createEffect(() => {
+    if (placing || !state.historyLoaded || !state.ready || state.fatal) return
+    // The replay after `ready` may still be bringing what arrived while this was closed.
+    if (props.chat.store.lastSeq() < state.readyLastSeq) return
+    untrack(() => void placeDivider())
+  })
+
+  /** Peer messages after what the server knows this person has read: the jump button's count. */
+  const newBelow = createMemo(() => {
+    const upTo = state.myReadUpTo
+    let n = 0
+    for (let i = state.messages.length - 1; i >= 0; i--) {
+      const m = state.messages[i]!
+      if (m.seq === null) continue
+      if (m.seq <= upTo) break
+      if (m.senderId !== props.me) n++
+    }
+    return n
+  })
+  const dividerText = () => {
+    const n = divider()?.count ?? 0
+    return `${n} unread ${n === 1 ? 'message' : 'messages'}`
+  }
+
   // ---- read receipts ----
 
   const seen = new Map<Element, number>()
   function reportRead(): void {
-    if (!isAttentive() || seen.size === 0) return
+    // Until the log has landed on the first unread message, what is in view was not read.
+    if (!settled() || !isAttentive() || seen.size === 0) return
     let max = 0
     for (const seq of seen.values()) if (seq > max) max = seq
     props.chat.markRead(max)
   }
   let readObserver: IntersectionObserver | undefined
-  createEffect(on(isAttentive, (attentive) => attentive && reportRead()))
+  createEffect(on([isAttentive, settled], ([attentive]) => attentive && reportRead()))
 
   function track(el: HTMLElement, row: LogRow): void {
     elements.set(row.key, el)
@@ -429,39 +494,47 @@ export function MessageLog(props: MessageLogProps) {
                     {(item) => {
                       const m = item().message
                       return (
-                        <MessageRow
-                          message={m}
-                          shown={shownOf(m)}
-                          mine={m.senderId === props.me}
-                          me={props.me}
-                          senderName={props.peerName}
-                          peerFirstName={props.peerFirstName}
-                          delivery={deliveryStateOf(m, {
-                            peerDeliveredUpTo: state.peerDeliveredUpTo,
-                            peerReadUpTo: state.peerReadUpTo,
-                            readReceipts: props.readReceipts,
-                          })}
-                          focusable={focusKey() === row.key}
-                          editing={editing() === row.key}
-                          highlighted={highlighted() === row.key}
-                          hintId={hintId}
-                          onRetry={() => props.chat.retry(m.key)}
-                          onDiscard={() => props.chat.discard(m.key)}
-                          onShowOriginal={(seq) => void showOriginal(seq)}
-                          onReact={(emoji, on) => m.seq !== null && props.chat.react(m.seq, emoji, on)}
-                          onReply={() => m.seq !== null && props.chat.replyTo(m.seq)}
-                          locked={state.blocked !== 'none' || !!props.peerDeleted}
-                          onOpenMenu={(anchor, view) => openMenu(m, anchor, view)}
-                          onSaveEdit={(body) => {
-                            if (m.seq !== null) props.chat.edit(m.seq, body)
-                            setEditing(null)
-                            focusRow(row.key)
-                          }}
-                          onCancelEdit={() => {
-                            setEditing(null)
-                            focusRow(row.key)
-                          }}
-                        />
+                        <>
+                          <Show when={m.seq !== null && divider()?.seq === m.seq}>
+                            {/* biome-ignore lint/a11y/useSemanticElements: an <hr> cannot show its text */}
+                            <div class="log-unread" role="separator" aria-label={dividerText()}>
+                              <span aria-hidden="true">{dividerText()}</span>
+                            </div>
+                          </Show>
+                          <MessageRow
+                            message={m}
+                            shown={shownOf(m)}
+                            mine={m.senderId === props.me}
+                            me={props.me}
+                            senderName={props.peerName}
+                            peerFirstName={props.peerFirstName}
+                            delivery={deliveryStateOf(m, {
+                              peerDeliveredUpTo: state.peerDeliveredUpTo,
+                              peerReadUpTo: state.peerReadUpTo,
+                              readReceipts: props.readReceipts,
+                            })}
+                            focusable={focusKey() === row.key}
+                            editing={editing() === row.key}
+                            highlighted={highlighted() === row.key}
+                            hintId={hintId}
+                            onRetry={() => props.chat.retry(m.key)}
+                            onDiscard={() => props.chat.discard(m.key)}
+                            onShowOriginal={(seq) => void showOriginal(seq)}
+                            onReact={(emoji, on) => m.seq !== null && props.chat.react(m.seq, emoji, on)}
+                            onReply={() => m.seq !== null && props.chat.replyTo(m.seq)}
+                            locked={state.blocked !== 'none' || !!props.peerDeleted}
+                            onOpenMenu={(anchor, view) => openMenu(m, anchor, view)}
+                            onSaveEdit={(body) => {
+                              if (m.seq !== null) props.chat.edit(m.seq, body)
+                              setEditing(null)
+                              focusRow(row.key)
+                            }}
+                            onCancelEdit={() => {
+                              setEditing(null)
+                              focusRow(row.key)
+                            }}
+                          />
+                        </>
                       )
                     }}
                   </Match>
@@ -475,8 +548,18 @@ export function MessageLog(props: MessageLogProps) {
       <Show when={!atEnd()}>
         <button type="button" class="log-jump" onClick={jumpToEnd}>
           <span aria-hidden="true">↓</span> Latest messages
+          <Show when={newBelow() > 0}>
+            <span class="visually-hidden">,</span>{' '}
+            <span class="count-badge log-jump-count">
+              {newBelow() > 99 ? '99+' : newBelow()}
+              <span class="visually-hidden"> new</span>
+            </span>
+          </Show>
         </button>
       </Show>
+      <p class="visually-hidden" role="status">
+        {divider() ? dividerText() : ''}
+      </p>
       <p id={hintId} class="visually-hidden">
         Press Enter for actions on this message.
       </p>
