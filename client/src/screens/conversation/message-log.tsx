@@ -57,6 +57,9 @@ export interface MessageLogProps {
   peerDeleted?: boolean
 }
 
+/** Messages back from the newest the log fetches to find the first unread one. */
+const UNREAD_LOADED_MAX = 500
+
 export function MessageLog(props: MessageLogProps) {
   const state = props.chat.store.state
   const hintId = `log-hint-${createUniqueId()}`
@@ -196,7 +199,7 @@ export function MessageLog(props: MessageLogProps) {
   // Placed once, when the history and the server's read position are both in: the read
   // position then is what the divider marks, however far reading moves on afterwards.
 
-  const [divider, setDivider] = createSignal<{ seq: number; count: number } | null>(null)
+  const [divider, setDivider] = createSignal<{ seq: number; count: number; more: boolean } | null>(null)
   const [settled, setSettled] = createSignal(false)
   let placing = false
 
@@ -204,12 +207,15 @@ export function MessageLog(props: MessageLogProps) {
     placing = true
     const readUpTo = state.myReadUpTo
     const first = props.chat.store.firstSeq()
-    // The first unread message may be on a page not loaded yet.
-    if (first !== null && first > readUpTo + 1 && state.hasMore) await props.chat.loadUntil(readUpTo + 1)
+    // The first unread message may be on a page not loaded yet; a backlog of thousands is not
+    // all fetched to open a conversation: the divider then marks the oldest of the newest ones.
+    const from = Math.max(readUpTo + 1, props.chat.store.lastSeq() - UNREAD_LOADED_MAX + 1)
+    if (first !== null && first > from && state.hasMore) await props.chat.loadUntil(from)
     const unread = state.messages.filter((m) => m.seq !== null && m.seq > readUpTo && m.senderId !== props.me)
     const firstUnread = unread[0]
     if (firstUnread?.seq != null) {
-      setDivider({ seq: firstUnread.seq, count: unread.length })
+      const more = state.hasMore && (props.chat.store.firstSeq() ?? 0) > readUpTo + 1
+      setDivider({ seq: firstUnread.seq, count: unread.length, more })
       stick = false
       setAtEnd(false)
       anchor = { key: `m:${firstUnread.key}`, offset: 0 }
@@ -249,6 +255,7 @@ export function MessageLog(props: MessageLogProps) {
   })
   const dividerText = () => {
     const n = divider()?.count ?? 0
+    if (divider()?.more) return `More than ${n} unread messages`
     return `${n} unread ${n === 1 ? 'message' : 'messages'}`
   }
 
