@@ -142,6 +142,9 @@ async function main(): Promise<void> {
     await shoot(adaPage, 'settings', [DESKTOP])
 
     const staffPage = await signedIn(browser, base, { ...staff, id: staff.user.id })
+    // An entry with names in it, as staff read them: "Changed first name from Alan to Alan M.".
+    const rename = await staffPage.request.patch(`/api/admin/users/${alan.id}`, { data: { firstName: 'Alan M.' } })
+    if (!rename.ok()) throw new Error(`rename answered ${rename.status()}`)
     await staffPage.goto('/admin/audit')
     await staffPage.locator('table').first().waitFor()
     await shoot(staffPage, 'admin-audit', [DESKTOP])
