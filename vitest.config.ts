@@ -53,6 +53,9 @@ export default defineConfig({
           include: ['test/worker/**/*.test.ts'],
           setupFiles: ['./test/worker/apply-migrations.ts'],
           testTimeout: 30_000,
+          // Vitest's default on 2 cores is one file at a time, while a file spends much of its
+          // time waiting on workerd (alarms, sockets, timers): two at once nearly halve the run.
+          maxWorkers: 2,
         },
       },
       {

@@ -9,19 +9,10 @@
 // bytes transferred beside them (a warm load's cache hits transfer nothing). Also the JS and CSS in dist/client,
 // raw and gzip, split into what index.html loads up front and what is loaded lazily.
 // No assertions: a benchmark. Run: `npm run bench:client` (RUNS=, MESSAGES= to change).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import {
-  applyLocalMigrations,
-  buildClient,
-  type DevServer,
-  ensureDevVars,
-  freePort,
-  ROOT,
-  startDevServer,
-} from '../scripts/lib/dev-server.ts'
+import { ROOT, type ScratchServer, startScratchServer } from '../scripts/lib/dev-server.ts'
 import { findBrowser } from '../scripts/lib/test-prereqs.ts'
 import { openNodeChat } from '../test/browser/helpers/node-chat.ts'
 import { type BundleFile, bundleFiles, bundleTotals } from './bundle-sizes.ts'
@@ -34,16 +25,13 @@ const DIST = join(ROOT, 'dist/client')
 type Metric = 'chats first' | 'chats warm' | 'conversation first' | 'conversation warm'
 
 // Everything the run starts, so an error or Ctrl-C still ends it.
-let server: DevServer | undefined
+let server: ScratchServer | undefined
 let browser: Browser | undefined
-let persistTo: string | undefined
 async function cleanUp(): Promise<void> {
   await browser?.close().catch(() => {})
   browser = undefined
   await server?.stop()
   server = undefined
-  if (persistTo) rmSync(persistTo, { recursive: true, force: true })
-  persistTo = undefined
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -170,12 +158,8 @@ function printTimes(loads: Record<Metric, Load[]>): void {
 }
 
 try {
-  ensureDevVars()
-  buildClient()
+  server = await startScratchServer('parley-client-load-')
   const files = bundleFiles(DIST)
-  persistTo = mkdtempSync(join(tmpdir(), 'parley-client-load-'))
-  applyLocalMigrations(persistTo)
-  server = await startDevServer({ port: await freePort(), persistTo, log: () => {} })
   const url = server.url
   const stamp = Date.now()
   const [ann, bob] = await Promise.all([

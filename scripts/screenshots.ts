@@ -2,20 +2,11 @@
 // fresh local state in Debian's Chromium, at a phone and a desktop width, light and dark.
 // Writes docs/screenshots/<screen>-<theme>-<width>.png. Rerun it after a visible change. The text
 // has no emoji: Debian's Chromium has no colour emoji font unless fonts-noto-color-emoji is installed.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { createSuperuser } from '../test/browser/helpers/staff.ts'
-import {
-  applyLocalMigrations,
-  buildClient,
-  type DevServer,
-  ensureDevVars,
-  freePort,
-  ROOT,
-  startDevServer,
-} from './lib/dev-server.ts'
+import { ROOT, type ScratchServer, startScratchServer } from './lib/dev-server.ts'
 import { findBrowser } from './lib/test-prereqs.ts'
 
 const OUT = join(ROOT, 'docs', 'screenshots')
@@ -93,14 +84,10 @@ async function shoot(page: Page, screen: string, sizes = [PHONE, DESKTOP]): Prom
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true })
-  ensureDevVars()
-  buildClient()
-  const persistTo = mkdtempSync(join(tmpdir(), 'parley-screenshots-'))
-  applyLocalMigrations(persistTo)
-  let server: DevServer | undefined
+  let server: ScratchServer | undefined
   let browser: Browser | undefined
   try {
-    server = await startDevServer({ port: await freePort(), persistTo, log: () => {} })
+    server = await startScratchServer('parley-screenshots-')
     const base = server.url
     browser = await chromium.launch({ executablePath: findBrowser(), args: ['--no-sandbox', '--disable-gpu'] })
 
@@ -112,7 +99,7 @@ async function main(): Promise<void> {
     const ada = await register(base, 'Ada', 'Lovelace')
     const grace = await register(base, 'Grace', 'Hopper')
     const alan = await register(base, 'Alan', 'Turing')
-    const staff = await createSuperuser(base, persistTo, { firstName: 'Margaret', lastName: 'Hamilton' })
+    const staff = await createSuperuser(base, server.persistTo, { firstName: 'Margaret', lastName: 'Hamilton' })
 
     const adaPage = await signedIn(browser, base, ada)
     const gracePage = await signedIn(browser, base, grace)
@@ -151,7 +138,6 @@ async function main(): Promise<void> {
   } finally {
     await browser?.close()
     await server?.stop()
-    rmSync(persistTo, { recursive: true, force: true })
   }
 }
 

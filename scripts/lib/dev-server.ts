@@ -2,8 +2,9 @@
 // `wrangler dev`. Used by `npm run dev`, the browser tests and the bench.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -158,4 +159,39 @@ export async function stopProcessGroup(child: ChildProcess): Promise<void> {
   }, 5_000)
   await exited
   clearTimeout(timer)
+}
+
+export interface ScratchServer extends DevServer {
+  /** Its local state directory (D1, Durable Objects), for tools such as createsuperuser. */
+  persistTo: string
+}
+
+/**
+ * Dev secrets, a fresh client build and a `wrangler dev` on its own port and on fresh local
+ * state in a temp directory, which stop() removes: the browser tests, the client bench and the
+ * screenshots each start one, so no earlier run's users or rate limits leak in.
+ */
+export async function startScratchServer(
+  prefix: string,
+  log: (line: string) => void = () => {},
+): Promise<ScratchServer> {
+  ensureDevVars()
+  buildClient()
+  const persistTo = mkdtempSync(join(tmpdir(), prefix))
+  const removeState = () => rmSync(persistTo, { recursive: true, force: true })
+  try {
+    applyLocalMigrations(persistTo)
+    const server = await startDevServer({ port: await freePort(), persistTo, log })
+    return {
+      ...server,
+      persistTo,
+      async stop() {
+        await server.stop()
+        removeState()
+      },
+    }
+  } catch (err) {
+    removeState()
+    throw err
+  }
 }

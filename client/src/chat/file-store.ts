@@ -3,6 +3,8 @@
 // Keyed by the file's local id; a record goes once its upload is done or its message dropped.
 // Anything IndexedDB refuses (private modes, quota) just means the files live in memory only.
 
+import { databaseOpener, inTransaction } from '../storage/indexed-db.ts'
+
 const DB_NAME = 'parley-files'
 const STORE = 'files'
 /** Records older than this belong to tabs long gone: unsent uploads expire on the server too. */
@@ -17,44 +19,16 @@ export interface StoredFile {
   savedAt: number
 }
 
-let opening: Promise<IDBDatabase | null> | null = null
+const open = databaseOpener(DB_NAME, 1, (db) => {
+  const store = db.createObjectStore(STORE, { keyPath: 'localId' })
+  store.createIndex('savedAt', 'savedAt')
+})
 
-function open(): Promise<IDBDatabase | null> {
-  opening ??= new Promise((resolve) => {
-    try {
-      const request = indexedDB.open(DB_NAME, 1)
-      request.onupgradeneeded = () => {
-        const store = request.result.createObjectStore(STORE, { keyPath: 'localId' })
-        store.createIndex('savedAt', 'savedAt')
-      }
-      request.onsuccess = () => resolve(request.result)
-      request.onerror = () => resolve(null)
-      request.onblocked = () => resolve(null)
-    } catch {
-      resolve(null)
-    }
-  })
-  return opening
-}
-
-/** Runs `work` in one transaction; resolves when it commits, with `work`'s result (null on any failure). */
-async function inStore<T>(
+function inStore<T>(
   mode: IDBTransactionMode,
   work: (store: IDBObjectStore) => IDBRequest<T> | undefined,
 ): Promise<T | null> {
-  const db = await open()
-  if (!db) return null
-  return new Promise((resolve) => {
-    try {
-      const tx = db.transaction(STORE, mode)
-      const request = work(tx.objectStore(STORE))
-      tx.oncomplete = () => resolve(request ? request.result : null)
-      tx.onerror = () => resolve(null)
-      tx.onabort = () => resolve(null)
-    } catch {
-      resolve(null)
-    }
-  })
+  return inTransaction(open, STORE, mode, work)
 }
 
 export async function keepFiles(files: readonly Omit<StoredFile, 'savedAt'>[]): Promise<void> {

@@ -5,55 +5,26 @@
 // Anything IndexedDB refuses (private modes, quota) just means it lives in memory only, as
 // file-store.ts does for the bytes of files.
 
+import { databaseOpener, inTransaction } from '../storage/indexed-db.ts'
+
 const DB_NAME = 'parley-local'
 export const OUTBOX = 'outbox'
 export const DRAFTS = 'drafts'
 export type LocalStore = typeof OUTBOX | typeof DRAFTS
 
-let opening: Promise<IDBDatabase | null> | null = null
-
-function open(): Promise<IDBDatabase | null> {
-  opening ??= new Promise((resolve) => {
-    try {
-      const request = indexedDB.open(DB_NAME, 1)
-      request.onupgradeneeded = () => {
-        // Keys start with the account, so one key range holds everything of one person.
-        request.result.createObjectStore(OUTBOX, { keyPath: ['userId', 'peerId', 'id'] })
-        request.result.createObjectStore(DRAFTS, { keyPath: ['userId', 'peerId'] })
-      }
-      request.onsuccess = () => {
-        // Another tab of a newer version wants to upgrade: let it, this one falls back to memory.
-        request.result.onversionchange = () => request.result.close()
-        resolve(request.result)
-      }
-      request.onerror = () => resolve(null)
-      request.onblocked = () => resolve(null)
-    } catch {
-      resolve(null)
-    }
-  })
-  return opening
-}
+const open = databaseOpener(DB_NAME, 1, (db) => {
+  // Keys start with the account, so one key range holds everything of one person.
+  db.createObjectStore(OUTBOX, { keyPath: ['userId', 'peerId', 'id'] })
+  db.createObjectStore(DRAFTS, { keyPath: ['userId', 'peerId'] })
+})
 
 /** Runs `work` in one transaction; resolves when it commits, with `work`'s result (null on any failure). */
-export async function inLocalStore<T>(
+export function inLocalStore<T>(
   name: LocalStore,
   mode: IDBTransactionMode,
   work: (store: IDBObjectStore) => IDBRequest<T> | undefined,
 ): Promise<T | null> {
-  const db = await open()
-  if (!db) return null
-  return new Promise((resolve) => {
-    try {
-      const tx = db.transaction(name, mode)
-      const request = work(tx.objectStore(name))
-      tx.oncomplete = () => resolve(request ? request.result : null)
-      tx.onerror = () => resolve(null)
-      tx.onabort = () => resolve(null)
-    } catch {
-      resolve(null)
-    }
-  })
+  return inTransaction(open, name, mode, work)
 }
 
 /** Every key of one account (arrays sort after strings, so `[userId, []]` ends its range). */

@@ -6,6 +6,7 @@
 // rest on the server; the device already shows them in clear).
 import type { Message, User } from '../../../protocol/api.ts'
 import type { ConversationEntry } from '../../../protocol/frames.ts'
+import { databaseOpener, inTransaction } from '../storage/indexed-db.ts'
 
 const DB_NAME = 'parley-offline'
 const STORE = 'kv'
@@ -24,36 +25,14 @@ interface Stored<T> {
   value: T
 }
 
-let opening: Promise<IDBDatabase | null> | null = null
+// Private windows and locked-down browsers may have no IndexedDB: then nothing is kept.
+const open = databaseOpener(DB_NAME, 1, (db) => db.createObjectStore(STORE))
 
-function open(): Promise<IDBDatabase | null> {
-  opening ??= new Promise((resolve) => {
-    // Private windows and locked-down browsers may have no IndexedDB: then nothing is kept.
-    if (typeof indexedDB === 'undefined') return resolve(null)
-    const request = indexedDB.open(DB_NAME, 1)
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE)
-    request.onsuccess = () => resolve(request.result)
-    request.onerror = () => resolve(null)
-    request.onblocked = () => resolve(null)
-  })
-  return opening
-}
-
-function run<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest | undefined): Promise<T | null> {
-  return open().then(
-    (db) =>
-      new Promise<T | null>((resolve) => {
-        if (!db) return resolve(null)
-        try {
-          const tx = db.transaction(STORE, mode)
-          const request = work(tx.objectStore(STORE))
-          tx.oncomplete = () => resolve((request?.result as T | undefined) ?? null)
-          tx.onerror = tx.onabort = () => resolve(null)
-        } catch {
-          resolve(null)
-        }
-      }),
-  )
+async function run<T>(
+  mode: IDBTransactionMode,
+  work: (store: IDBObjectStore) => IDBRequest | undefined,
+): Promise<T | null> {
+  return ((await inTransaction(open, STORE, mode, work)) as T | undefined) ?? null
 }
 
 // ---- writes: per key, debounced; dropped when the account they were for has gone ----
