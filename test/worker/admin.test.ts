@@ -46,12 +46,15 @@ describe('admin access', () => {
     }
   })
 
-  it('takes staff granted or removed into account on the next request', async () => {
-    const user = await signUp()
+  it('takes staff granted or removed by a superuser into account on the next request', async () => {
+    const [user, su] = await Promise.all([signUp(), superuser()])
     expect((await call('/api/admin/activity', { cookie: user.cookie })).status).toBe(403)
-    await promote(user, 'staff')
+    expect((await patch(su.cookie, user.id, { isStaff: true })).status).toBe(200)
     expect((await call('/api/admin/activity', { cookie: user.cookie })).status).toBe(200)
-    await env.DB.prepare('update users set is_staff = 0 where id = ?').bind(user.id).run()
+    await expect((await call('/api/me', { cookie: user.cookie })).json()).resolves.toMatchObject({
+      user: { isStaff: true },
+    })
+    expect((await patch(su.cookie, user.id, { isStaff: false })).status).toBe(200)
     expect((await call('/api/admin/activity', { cookie: user.cookie })).status).toBe(403)
   })
 })

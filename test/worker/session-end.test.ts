@@ -14,14 +14,15 @@ async function currentSessionId(cookie: string): Promise<string> {
 }
 
 describe('ending a session while its upgrades are on the way', () => {
-  it('closes a chat socket with 4401 when the end reached the inbox before the upgrade', async () => {
+  it('refuses a chat upgrade with 401 when the end reached the inbox before D1', async () => {
     const [a, b] = await Promise.all([signUp(), signUp()])
     const sessionId = await currentSessionId(a.cookie)
-    // The end has reached the inbox; the D1 row (checked by the Worker) is not revoked yet.
+    // The end has reached the inbox, which answers the Worker's session check (ADR 010);
+    // the D1 row is not revoked yet.
     await inboxOf(env, a.id).endSessions(a.id, [sessionId])
-    const ws = await openSocket(`/api/conversations/${b.id}/ws`, a.cookie)
-    expect(await ws.closed).toBe(4401)
-    expect(ws.frames).toEqual([])
+    const res = await upgrade(`/api/conversations/${b.id}/ws`, a.cookie)
+    expect(res.status).toBe(401)
+    expect(res.webSocket).toBeNull()
   })
 
   it('closes a chat socket with 4401 when the end reached the room before the upgrade', async () => {
@@ -33,11 +34,29 @@ describe('ending a session while its upgrades are on the way', () => {
     expect(ws.frames).toEqual([])
   })
 
-  it('closes a notifications socket with 4401 when the end reached the inbox before the upgrade', async () => {
+  it('refuses a notifications upgrade with 401 when the end reached the inbox before D1', async () => {
     const a = await signUp()
     const sessionId = await currentSessionId(a.cookie)
     await inboxOf(env, a.id).endSessions(a.id, [sessionId])
-    const ws = await openSocket('/api/notifications/ws', a.cookie)
+    const res = await upgrade('/api/notifications/ws', a.cookie)
+    expect(res.status).toBe(401)
+    expect(res.webSocket).toBeNull()
+  })
+
+  it('closes with 4401 an upgrade the Worker admitted just before the end reached the inbox', async () => {
+    const a = await signUp()
+    const sessionId = await currentSessionId(a.cookie)
+    // The Worker's session check passed; the end then reaches the inbox before the upgrade
+    // the Worker forwards does.
+    const inbox = inboxOf(env, a.id)
+    expect(await inbox.checkSession(a.id, sessionId)).not.toBeNull()
+    await inbox.endSessions(a.id, [sessionId])
+    const res = await inbox.fetch(
+      new Request('https://inbox/ws', {
+        headers: { upgrade: 'websocket', 'x-parley-session': sessionId, 'x-parley-user': a.id },
+      }),
+    )
+    const ws = new TestSocket(res.webSocket!)
     expect(await ws.closed).toBe(4401)
     expect(ws.frames).toEqual([])
   })

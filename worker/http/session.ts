@@ -1,38 +1,42 @@
-// Who is calling: the session cookie's JWT, checked against its D1 row on every request
-// so logout, revocation, deactivation and role changes take effect at once.
+// Who is calling: the session cookie's JWT, then the session itself, asked of the user's
+// own UserInbox (its SessionGate, near the user) rather than of D1's primary on every
+// request (ADR 010). Logout, revocation, deactivation and role changes go through that
+// object before they are answered, so they take effect at the next request.
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import { keyringOf } from '../crypto/keys.ts'
 import { SESSION_COOKIE, SESSION_TTL_S, signSession, verifySession } from '../crypto/session-token.ts'
-import { findLiveSession, type SessionRow, touchSession } from '../db/sessions.ts'
-import { toUser, type UserRow } from '../db/users.ts'
+import type { SessionRow } from '../db/sessions.ts'
+import type { UserRow } from '../db/users.ts'
 import type { AppEnv, SessionContext } from '../env.ts'
+import { inboxOf } from '../inbox/inbox-key.ts'
 import { notSignedIn, Problem } from './problem.ts'
 
-// last_seen_at is refreshed at most this often, so reads don't each cost a D1 write.
-const TOUCH_EVERY_MS = 5 * 60_000
-
-export async function loadSession(c: Context<AppEnv>): Promise<SessionContext | null> {
+export async function loadSession(c: Context<AppEnv>, fresh = false): Promise<SessionContext | null> {
   const token = getCookie(c, SESSION_COOKIE)
   if (!token) return null
   const claims = await verifySession(c.env.JWT_SECRET, token)
   if (!claims) return null
-  const found = await findLiveSession(c.var.db, claims.sessionId, claims.userId)
-  if (!found?.user.isActive) return null
-  if (Date.now() - Date.parse(found.session.lastSeenAt) > TOUCH_EVERY_MS) {
-    c.executionCtx.waitUntil(touchSession(c.var.db, found.session.id).run())
-  }
-  const user = await toUser(await keyringOf(c.env), found.user)
-  return { sessionId: found.session.id, user }
+  return inboxOf(c.env, claims.userId).checkSession(claims.userId, claims.sessionId, fresh)
 }
 
-export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const session = await loadSession(c)
-  if (!session) throw notSignedIn()
-  c.set('session', session)
-  c.set('user', session.user)
-  await next()
+function sessionMiddleware(fresh: boolean): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const session = await loadSession(c, fresh)
+    if (!session) throw notSignedIn()
+    c.set('session', session)
+    c.set('user', session.user)
+    await next()
+  }
 }
+
+/** Signed-in routes: the session as the user's inbox knows it (D1 read at most once a minute). */
+export const requireSession = sessionMiddleware(false)
+
+/**
+ * Where a role must be current even if it was changed in D1 by hand (`createsuperuser`):
+ * the admin routes, and GET /api/me, from which the client learns the user's roles.
+ */
+export const requireCurrentSession = sessionMiddleware(true)
 
 /** Staff routes: the role is read from the database row, not trusted from the token. */
 export const requireStaff: MiddlewareHandler<AppEnv> = async (c, next) => {

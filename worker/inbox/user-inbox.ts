@@ -19,7 +19,7 @@ import { keyringOf } from '../crypto/keys.ts'
 import { openDb } from '../db/client.ts'
 import { guardSql } from '../db/param-limit.ts'
 import { findPeers } from '../db/users.ts'
-import type { Env } from '../env.ts'
+import type { Env, SessionContext } from '../env.ts'
 import type { PassCursor, PassPage } from '../keys/token-tally.ts'
 import { type PushNotice, pushConfigured, type StoredSubscription } from '../push/web-push.ts'
 import { chatLimitsOf, SocketGates } from '../rooms/flood-gate.ts'
@@ -34,6 +34,7 @@ import { passInboxPage } from './inbox-reencrypt.ts'
 import { forgetPurged } from './inbox-retention.ts'
 import { type NotificationRow, NotificationStore } from './notification-store.ts'
 import { PushSender } from './push-sender.ts'
+import { SessionGate } from './session-gate.ts'
 import { openAttachments, toMessage } from './stored-message.ts'
 import type { ConversationReceipt, ConversationUpdate, StoredAttachment, StoredMessage } from './updates.ts'
 import { migrateInbox } from './user-inbox-schema.ts'
@@ -74,6 +75,7 @@ export class UserInbox extends DurableObject<Env> {
   private readonly pushes: PushSender
   private readonly blocks: InboxBlocks
   private readonly erasure: AccountErasure
+  private readonly sessions: SessionGate
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -83,6 +85,7 @@ export class UserInbox extends DurableObject<Env> {
     this.pushes = new PushSender(this.sql, ctx.storage, env)
     this.blocks = new InboxBlocks(this.sql)
     this.erasure = new AccountErasure(ctx, this.sql, env)
+    this.sessions = new SessionGate(env, this.ended, (work) => ctx.waitUntil(work))
     void ctx.blockConcurrencyWhile(async () => migrateInbox(this.sql))
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
   }
@@ -374,11 +377,30 @@ export class UserInbox extends DurableObject<Env> {
     if (this.notifications.markRead(ids) > 0) this.broadcast(this.unreadFrame())
   }
 
-  /** Closes this user's sockets of the given sessions (all when null) with 4401, here and in every room. */
+  /**
+   * Whether this session of the user is live, for every signed-in request (SessionGate,
+   * ADR 010); null when it is not, or the account is being erased. `fresh` reads D1 first.
+   */
+  checkSession(userId: string, sessionId: string, fresh = false): Promise<SessionContext | null> | null {
+    if (this.erasure.active) return null
+    return this.sessions.check(userId, sessionId, fresh)
+  }
+
+  /** The user's row changed in D1 (names, roles, settings): the next request reads it again. */
+  userChanged(): void {
+    this.sessions.forget(null)
+  }
+
+  /**
+   * Closes this user's sockets of the given sessions (all when null) with 4401, here and in
+   * every room. Called after D1 records the end, and awaited before the Worker answers: from
+   * the moment it starts, this inbox refuses those sessions' requests and upgrades.
+   */
   async endSessions(userId: string, sessionIds: string[] | null): Promise<void> {
     // Recorded before anything awaits: an upgrade admitted from now on is refused, and one
     // admitted before is in socket_rooms, so its room hears of the end below.
     if (sessionIds) this.ended.add(sessionIds)
+    this.sessions.forget(sessionIds)
     const ended = sessionIds ? new Set(sessionIds) : null
     for (const ws of this.ctx.getWebSockets()) {
       const att = ws.deserializeAttachment() as SocketAttachment | null

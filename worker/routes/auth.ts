@@ -142,7 +142,7 @@ export const auth = new Hono<AppEnv>()
   .post('/logout', requireSession, async (c) => {
     const { sessionId, user } = c.var.session
     await revokeSessionStatement(c.var.db, user.id, sessionId).run()
-    c.executionCtx.waitUntil(endSessions(c.env, user.id, [sessionId]))
+    await endSessions(c.env, user.id, [sessionId])
     clearSessionCookie(c)
     return c.body(null, 204)
   })

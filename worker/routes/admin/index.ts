@@ -1,7 +1,8 @@
-// /api/admin: staff only (401 without a session, 403 for a user who is not staff).
+// /api/admin: staff only (401 without a session, 403 for a user who is not staff), the role
+// read from D1 on every request (ADR 010).
 import { Hono } from 'hono'
 import type { AppEnv } from '../../env.ts'
-import { requireSession, requireStaff } from '../../http/session.ts'
+import { requireCurrentSession, requireStaff } from '../../http/session.ts'
 import { adminActivity } from './activity.ts'
 import { adminAudit } from './audit.ts'
 import { adminConversations } from './conversations.ts'
@@ -9,7 +10,7 @@ import { adminKeys } from './keys.ts'
 import { adminUsers } from './users.ts'
 
 export const admin = new Hono<AppEnv>()
-  .use(requireSession, requireStaff)
+  .use(requireCurrentSession, requireStaff)
   .route('/users', adminUsers)
   .route('/conversations', adminConversations)
   .route('/activity', adminActivity)

@@ -3,7 +3,7 @@
 import { count, desc, inArray, or, type SQL, sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { normalizeEmail } from '../../../protocol/account-rules.ts'
-import { endSessions } from '../../accounts/session-end.ts'
+import { endSessions, userChanged } from '../../accounts/session-end.ts'
 import { type AdminUserPatch, parseAdminUserPatch } from '../../admin/inputs.ts'
 import type { FernetKeyring } from '../../crypto/fernet.ts'
 import { keyringOf, sealName } from '../../crypto/keys.ts'
@@ -154,6 +154,8 @@ export const adminUsers = new Hono<AppEnv>()
           revoked.map((r) => r.id),
         )
       }
+      // Names and roles: the user's next request reads them again (ADR 010).
+      if (statements.length > 0) await userChanged(c.env, target.id)
       const updated = (await findUser(db, target.id))!
       return c.json({ user: await toAdminUser(keys, updated) })
     },
