@@ -1,11 +1,12 @@
-// What reading the session costs a signed-in request (issue 15, ADR 010): a `wrangler dev` of
-// this tree on its own state, one user, and GET /api/me asked in four ways, interleaved so
-// they share the machine's noise:
-//   anonymous  no cookie: routing and a 401, no crypto and no storage;
-//   forged     a cookie whose JWT signature is wrong: the HMAC check, then a 401;
-//   ended      the JWT of a session that was logged out: the check of the session, then a 401;
-//   live       a live session: the check of the session, then the user as JSON.
-// `live − forged` is what checking the session adds to every signed-in request. Latency is the
+// What checking the session costs a signed-in request (issue 15, ADR 010): a `wrangler dev`
+// of this tree on its own state, one user with no conversations, and requests asked in five
+// ways, interleaved so they share the machine's noise:
+//   anonymous   GET /api/conversations, no cookie: routing and a 401, no crypto, no storage;
+//   forged      the same with a JWT whose signature is wrong: the HMAC check, then a 401;
+//   ended       the JWT of a session that was logged out: the session check, then a 401;
+//   live        a live session: the session check, then the (empty) list from the inbox;
+//   live-me     GET /api/me, whose roles are read from D1 on every request.
+// `live − forged` is the session check plus the list's own inbox call. Latency is the
 // client's, over loopback; CPU is the workerd process group's, from /proc, per request.
 // Run: `npm run bench:session` (results/session-read.json).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,7 +21,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 2000)
 const CPU_REQUESTS = Number(process.env.CPU_REQUESTS ?? 1000)
 const PORT = Number(process.env.PORT ?? 8796)
 
-type Kind = 'anonymous' | 'forged' | 'ended' | 'live'
+type Kind = 'anonymous' | 'forged' | 'ended' | 'live' | 'live-me'
 
 ensureDevVars()
 buildClient()
@@ -35,21 +36,28 @@ try {
   if (out.status !== 204) throw new Error(`logout answered ${out.status}`)
   const [name, token] = live.cookie.split('=') as [string, string]
   const forged = `${name}=${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`
-  const cookies: Record<Kind, string | null> = { anonymous: null, forged, ended: ended.cookie, live: live.cookie }
-  const expected: Record<Kind, number> = { anonymous: 401, forged: 401, ended: 401, live: 200 }
+  const cookies: Record<Kind, string | null> = {
+    anonymous: null,
+    forged,
+    ended: ended.cookie,
+    live: live.cookie,
+    'live-me': live.cookie,
+  }
+  const expected: Record<Kind, number> = { anonymous: 401, forged: 401, ended: 401, live: 200, 'live-me': 200 }
   const kinds = Object.keys(cookies) as Kind[]
 
   const ask = async (kind: Kind): Promise<number> => {
     const cookie = cookies[kind]
     const started = performance.now()
-    const res = await fetch(`${server.url}/api/me`, { headers: cookie ? { cookie } : {} })
+    const path = kind === 'live-me' ? '/api/me' : '/api/conversations'
+    const res = await fetch(`${server.url}${path}`, { headers: cookie ? { cookie } : {} })
     await res.arrayBuffer()
-    if (res.status !== expected[kind]) throw new Error(`${kind}: GET /api/me answered ${res.status}`)
+    if (res.status !== expected[kind]) throw new Error(`${kind}: GET ${path} answered ${res.status}`)
     return performance.now() - started
   }
 
   for (let i = 0; i < 50; i++) for (const k of kinds) await ask(k)
-  const times: Record<Kind, number[]> = { anonymous: [], forged: [], ended: [], live: [] }
+  const times = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<Kind, number[]>
   for (let i = 0; i < ROUNDS; i++) for (const k of kinds) times[k].push(await ask(k))
 
   const pgid = server.process.pid
@@ -71,7 +79,7 @@ try {
     rounds: ROUNDS,
     latencyMs,
     cpuMsPerRequest,
-    sessionCheckAddsMs: {
+    liveMinusForgedMs: {
       p50: round3(latencyMs.live.p50 - latencyMs.forged.p50),
       cpu: round3(cpuMsPerRequest.live - cpuMsPerRequest.forged),
     },
