@@ -4,8 +4,8 @@
 import {
   billedDurableObjectRequests,
   durableObjectGbSeconds,
-  marginalUsd,
   type Meter,
+  marginalUsd,
   WEBSOCKET_MESSAGES_PER_REQUEST,
   WORKERS_PAID,
 } from '../../protocol/workers-paid-prices.ts'
@@ -84,12 +84,23 @@ export function billPerMillionMessages(counts: MeterCounts, messages: number): B
     usdPerMillionMessages: marginalUsd(price, per(billed) * 1_000_000),
   })
   const lines: BillLine[] = [
-    line('workerRequests', 'Worker requests', counts.workerRequests, counts.workerRequests, WORKERS_PAID.workers.requests),
+    line(
+      'workerRequests',
+      'Worker requests',
+      counts.workerRequests,
+      counts.workerRequests,
+      WORKERS_PAID.workers.requests,
+    ),
     line(
       'doWebSocketMessages',
       `DO requests: incoming WebSocket messages ÷ ${WEBSOCKET_MESSAGES_PER_REQUEST}`,
       counts.webSocketMessagesIn,
-      billedDurableObjectRequests({ webSocketMessagesIn: counts.webSocketMessagesIn, rpcCalls: 0, fetches: 0, alarms: 0 }),
+      billedDurableObjectRequests({
+        webSocketMessagesIn: counts.webSocketMessagesIn,
+        rpcCalls: 0,
+        fetches: 0,
+        alarms: 0,
+      }),
       DO.requests,
     ),
     line('doRpcCalls', 'DO requests: RPC calls', counts.rpcCalls, counts.rpcCalls, DO.requests),

@@ -18,10 +18,10 @@
 // Read back through GET /api/__bench/storage (the storage part, per class) and
 // GET /api/__bench/meters (everything).
 import app, {
+  ChatRoom as ParleyChatRoom,
   KeyRotation as ParleyKeyRotation,
   RateLimiter as ParleyRateLimiter,
   RetentionWalk as ParleyRetentionWalk,
-  ChatRoom as ParleyChatRoom,
   UserInbox as ParleyUserInbox,
 } from '../../worker/index.ts'
 
