@@ -93,7 +93,7 @@ export function billPerMillionMessages(counts: MeterCounts, messages: number): B
     ),
     line(
       'doWebSocketMessages',
-      `DO requests: incoming WebSocket messages ÷ ${WEBSOCKET_MESSAGES_PER_REQUEST}`,
+      `DO requests: incoming WebSocket messages (billed ÷ ${WEBSOCKET_MESSAGES_PER_REQUEST})`,
       counts.webSocketMessagesIn,
       billedDurableObjectRequests({
         webSocketMessagesIn: counts.webSocketMessagesIn,
@@ -112,7 +112,15 @@ export function billPerMillionMessages(counts: MeterCounts, messages: number): B
   ]
   if (counts.activeObjectSeconds !== null) {
     const s = counts.activeObjectSeconds
-    lines.push(line('doDuration', 'DO duration (GB-s, estimated)', s, durableObjectGbSeconds(s), DO.gbSeconds))
+    lines.push(
+      line(
+        'doDuration',
+        'DO duration (object-seconds; GB-s at 128 MB, estimated)',
+        s,
+        durableObjectGbSeconds(s),
+        DO.gbSeconds,
+      ),
+    )
   }
   lines.push(
     line('d1Queries', 'D1 queries (not billed)', counts.d1Queries, counts.d1Queries, FREE),

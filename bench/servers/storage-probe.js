@@ -283,7 +283,7 @@ function wrapStub(stub, caller, className) {
       if (typeof prop === 'symbol' || prop === 'then' || typeof value !== 'function') return value
       return (...args) => {
         countCall(caller, className, prop)
-        return value.apply(target, args)
+        return Reflect.apply(value, target, args)
       }
     },
   })
@@ -295,7 +295,7 @@ function wrapNamespace(ns, caller, className) {
       const value = target[prop]
       if (typeof value !== 'function') return value
       if (prop === 'get' || prop === 'getByName') {
-        return (...args) => wrapStub(value.apply(target, args), caller, className)
+        return (...args) => wrapStub(Reflect.apply(value, target, args), caller, className)
       }
       return value.bind(target)
     },
