@@ -1,6 +1,7 @@
 // The cost pass's arithmetic (bench/report/bill.ts): counted units → dollars per million
 // messages at the marginal Workers Paid prices of protocol/workers-paid-prices.ts.
 import { describe, expect, it } from 'vitest'
+import { type ClassMeters, countsOf, delta, type MeterSnapshot } from '../../bench/modes/message-cost.ts'
 import { billPerMillionMessages, type MeterCounts } from '../../bench/report/bill.ts'
 import {
   billedDurableObjectRequests,
@@ -73,5 +74,66 @@ describe('the cost of a million messages', () => {
 
   it('refuses a bill without delivered messages', () => {
     expect(() => billPerMillionMessages(NONE, 0)).toThrow(/delivered/)
+  })
+})
+
+describe("the probe's counts as billed units", () => {
+  const cls = (over: Partial<ClassMeters>): ClassMeters => ({
+    instances: 0,
+    statements: 0,
+    rowsRead: 0,
+    rowsWritten: 0,
+    transactions: 0,
+    alarmsSet: 0,
+    alarmsDeleted: 0,
+    kvReads: 0,
+    kvWrites: 0,
+    webSocketMessages: 0,
+    fetches: 0,
+    alarms: 0,
+    activeMs: 0,
+    byStatement: {},
+    databaseBytes: 0,
+    objects: 0,
+    instrumented: true,
+    ...over,
+  })
+  const snapshot = (room: Partial<ClassMeters>, calls: Record<string, number>, requests: number): MeterSnapshot => ({
+    classes: { ChatRoom: cls(room), UserInbox: cls({ rowsWritten: 1, kvReads: 2, kvWrites: 1 }) },
+    calls,
+    worker: { requests, upgrades: requests, byRoute: {} },
+    d1: { sends: 1, statements: 2, rowsRead: 3, rowsWritten: 4, measured: true, byStatement: {} },
+    indexes: {},
+  })
+
+  it('takes the window between two snapshots, splits fetches from RPCs and adds KV to rows', () => {
+    const before = snapshot(
+      { webSocketMessages: 10, rowsWritten: 30, activeMs: 1_000 },
+      { 'Worker → ChatRoom.fetch': 2 },
+      2,
+    )
+    const after = snapshot(
+      { webSocketMessages: 50, rowsWritten: 150, alarms: 1, alarmsSet: 2, activeMs: 3_500 },
+      { 'Worker → ChatRoom.fetch': 4, 'ChatRoom → UserInbox.applyConversation': 80 },
+      4,
+    )
+    const counts = countsOf(delta(before, after))
+    expect(counts).toEqual({
+      workerRequests: 2,
+      webSocketMessagesIn: 40,
+      rpcCalls: 80,
+      fetches: 2,
+      alarms: 1,
+      rowsRead: 0,
+      rowsWritten: 120,
+      alarmsSet: 2,
+      activeObjectSeconds: 2.5,
+      d1Queries: 0,
+      d1RowsRead: 0,
+      d1RowsWritten: 0,
+    })
+    // The UserInbox's own rows and KV use did not change in the window; in one snapshot they count.
+    expect(countsOf(after).rowsWritten).toBe(150 + 1 + 1)
+    expect(countsOf(after).rowsRead).toBe(2)
   })
 })
