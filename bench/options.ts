@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { ROOT } from '../scripts/lib/dev-server.ts'
 import type { TargetName } from './load/targets.ts'
 
-export type Mode = 'full' | 'idle' | 'restart' | 'chaos' | 'ci' | 'changes'
+export type Mode = 'full' | 'idle' | 'restart' | 'chaos' | 'ci' | 'changes' | 'cost'
 
 export interface BenchOptions {
   mode: Mode
@@ -22,6 +22,8 @@ export interface BenchOptions {
   idle: { users: number; seconds: number; wakeSample: number }
   /** The cost of changes (a mode, and the last part of the full run): pairs and operations per member; null skips it. */
   changes: { pairs: number; operations: number } | null
+  /** What a message costs on Cloudflare (a mode, and part of the full run): pairs, messages per member, rate per member; null skips it. */
+  cost: { pairs: number; messages: number; rate: number } | null
   killAfterMs: number
   dropsPerSecond: number
   hashSamples: number
@@ -47,6 +49,12 @@ export const USAGE = `npm run bench -- [flags]
                           per send/edit/reaction, throughput, and (on the storage probe) the
                           statements and rows each one writes. Also the last part of a full run
   --no-changes            full run: leave the changes measurement out
+  --cost                  what a message costs on Cloudflare: P pairs (default 10) send N messages
+                          each (--messages, default 20) at R/s per member (--rate, default 0.5) on
+                          the counting entries of Parley (chat open; recipient not looking) and of
+                          the relay DO that stores each message; billed units per message and $
+                          per million messages at Workers Paid prices. Also part of a full run
+  --no-cost               full run: leave the cost pass out
   --pairs 10,100,500      loads (concurrent pairs); one value for --restart/--chaos
   --messages M            messages per user (default: about 20,000 messages per load)
   --window W              unacknowledged messages in flight per user (default 8)
@@ -89,6 +97,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       ci: { type: 'boolean' },
       changes: { type: 'boolean' },
       'no-changes': { type: 'boolean' },
+      cost: { type: 'boolean' },
+      'no-cost': { type: 'boolean' },
       pairs: { type: 'string' },
       messages: { type: 'string' },
       window: { type: 'string' },
@@ -112,10 +122,15 @@ export function parseOptions(argv: string[]): BenchOptions {
     console.log(USAGE)
     process.exit(0)
   }
-  const chosen = [values.idle !== undefined, values.restart, values.chaos, values.ci, values.changes].filter(
-    Boolean,
-  ).length
-  if (chosen > 1) throw new Error('choose one of --idle, --restart, --chaos, --ci, --changes')
+  const chosen = [
+    values.idle !== undefined,
+    values.restart,
+    values.chaos,
+    values.ci,
+    values.changes,
+    values.cost,
+  ].filter(Boolean).length
+  if (chosen > 1) throw new Error('choose one of --idle, --restart, --chaos, --ci, --changes, --cost')
   const mode: Mode =
     values.idle !== undefined
       ? 'idle'
@@ -127,13 +142,15 @@ export function parseOptions(argv: string[]): BenchOptions {
             ? 'ci'
             : values.changes
               ? 'changes'
-              : 'full'
+              : values.cost
+                ? 'cost'
+                : 'full'
   const faultMode = mode === 'restart' || mode === 'chaos' || mode === 'ci'
   const pairs = values.pairs
     ? list(values.pairs).map((p) => positive('pairs', p, 1))
     : faultMode
       ? [20]
-      : mode === 'changes'
+      : mode === 'changes' || mode === 'cost'
         ? [10]
         : [10, 100, 500]
   const targets = (values.targets ? list(values.targets) : ['parley', 'relay-do', 'node-relay']) as TargetName[]
@@ -166,6 +183,16 @@ export function parseOptions(argv: string[]): BenchOptions {
           }
         : mode === 'full' && !values['no-changes']
           ? { pairs: 10, operations: 200 }
+          : null,
+    cost:
+      mode === 'cost'
+        ? {
+            pairs: Math.max(1, Math.floor(pairs[0] ?? 10)),
+            messages: Math.max(1, Math.floor(positive('messages', values.messages, 20))),
+            rate: positive('rate', values.rate, 0.5) || 0.5,
+          }
+        : mode === 'full' && !values['no-cost']
+          ? { pairs: 10, messages: 20, rate: 0.5 }
           : null,
     killAfterMs: positive('kill-after-ms', values['kill-after-ms'], mode === 'ci' ? 1500 : 3000),
     dropsPerSecond: positive('drops-per-second', values['drops-per-second'], 10),

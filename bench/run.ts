@@ -11,12 +11,14 @@ import { type FaultRun, runFault } from './modes/faults.ts'
 import { measureHashTime } from './modes/hash-time.ts'
 import { runIdle } from './modes/idle.ts'
 import { type LoadRun, runLoad } from './modes/load-run.ts'
+import { type CostRun, type CostServer, runMessageCost } from './modes/message-cost.ts'
 import { type BenchOptions, messagesFor, parseOptions, USAGE } from './options.ts'
 import { machineLine } from './report/markdown.ts'
 import { type BenchResult, type FullResult, saveResult } from './report/results.ts'
 import { ParleyServer } from './servers/parley.ts'
 import { sampleGroup } from './servers/process-group.ts'
-import { type ReferenceServer, startNodeRelay, startRelayWorker } from './servers/references.ts'
+import { RELAY_PROBE_ENTRY, type ReferenceServer, startNodeRelay, startRelayWorker } from './servers/references.ts'
+import { PROBE_ENTRY } from './servers/snapshot.ts'
 import { machineInfo } from './system/machine.ts'
 
 /** Hard ceilings: the bench always ends by itself. */
@@ -27,6 +29,7 @@ const WATCHDOG_MS: Record<BenchOptions['mode'], number> = {
   chaos: 15 * 60_000,
   ci: 8 * 60_000,
   changes: 20 * 60_000,
+  cost: 20 * 60_000,
 }
 
 const started = performance.now()
@@ -93,6 +96,10 @@ async function main(): Promise<number> {
     const changes = await changeCost(opts, parley, counters)
     const correct = changes.correct && counters.http5xx === 0 && parley.findings.http5xx === 0
     result = { ...base, mode: 'changes', changes, correct, finishedAt: '', serverLog: parley.findings }
+  } else if (opts.mode === 'cost') {
+    const cost = await messageCost(opts, parley, counters)
+    const correct = cost.correct && counters.http5xx === 0 && parley.findings.http5xx === 0
+    result = { ...base, mode: 'cost', cost, correct, finishedAt: '', serverLog: parley.findings }
   } else {
     const runs = await faultRuns(opts, parley, counters)
     const correct =
@@ -205,8 +212,20 @@ async function fullRun(
       log(`FAILED ${failures.at(-1)}`)
     }
   }
+  // Then what a message costs, on the counting entries too.
+  let cost: CostRun | null = null
+  if (opts.cost && opts.targets.includes('parley')) {
+    try {
+      await waitQuiet([parley.pgid, refs['relay-do']?.pgid, refs['node-relay']?.pgid])
+      cost = await messageCost(opts, parley, counters)
+      if (!cost.correct) failures.push(`cost: ${cost.failures.join('; ') || 'a case did not complete'}`)
+    } catch (err) {
+      failures.push(`cost: ${(err as Error).message}`)
+      log(`FAILED ${failures.at(-1)}`)
+    }
+  }
   const correct = failures.length === 0 && runs.every((r) => isCorrect(r.phase.correctness) && r.warmupCorrect)
-  return { mode: 'full', hashTime, runs, failures, changes, correct, finishedAt: '' }
+  return { mode: 'full', hashTime, runs, failures, changes, cost, correct, finishedAt: '' }
 }
 
 async function changeCost(opts: BenchOptions, parley: ParleyServer, counters: NetCounters): Promise<ChangeCostRun> {
@@ -224,6 +243,51 @@ async function changeCost(opts: BenchOptions, parley: ParleyServer, counters: Ne
     },
     log,
   )
+}
+
+/**
+ * The cost pass: Parley served from its counting entry (twice: chat open, recipient not
+ * looking), and a relay DO of its own from the relay's counting entry, storing each message.
+ */
+async function messageCost(opts: BenchOptions, parley: ParleyServer, counters: NetCounters): Promise<CostRun> {
+  const spec = opts.cost ?? { pairs: 10, messages: 20, rate: 0.5 }
+  const users = await ensureUsers(parley.url, 2 * spec.pairs, accountsPath(opts), counters, log)
+  log('cost: serving Parley and a relay DO from their counting entries')
+  const relay = await startRelayWorker(
+    opts.port + 3,
+    join(opts.stateDir, 'relay-cost'),
+    join(opts.stateDir, 'logs/relay-do-cost.log'),
+    RELAY_PROBE_ENTRY,
+  )
+  try {
+    await parley.serveEntry(PROBE_ENTRY)
+    // Its process group changes with every restart.
+    const server: CostServer = {
+      url: parley.url,
+      get pgid() {
+        return parley.pgid
+      },
+    }
+    return await runMessageCost(
+      [
+        { name: 'parley-open', target: parleyTarget(parley.url, users), server },
+        { name: 'parley-away', target: parleyTarget(parley.url, users, { viewing: false }), server },
+        { name: 'relay-do-sql', target: relayTarget('relay-do-sql', relay.url), server: relay },
+      ],
+      {
+        pairs: spec.pairs,
+        messages: spec.messages,
+        rate: spec.rate,
+        window: opts.window,
+        bodyBytes: opts.bodyBytes,
+        tag: `${Date.now().toString(36)}k`,
+      },
+      log,
+    )
+  } finally {
+    await relay.stop()
+    await parley.serveEntry(null)
+  }
 }
 
 async function faultRuns(opts: BenchOptions, parley: ParleyServer, counters: NetCounters): Promise<FaultRun[]> {

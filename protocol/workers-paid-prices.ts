@@ -75,3 +75,18 @@ export function marginalUsd(meter: Meter, amount: number): number {
 export function storageUsd(meter: StorageMeter, bytes: number): number {
   return Math.max(0, bytes / 1e9 - meter.includedGb) * meter.usdPerGbMonth
 }
+
+/** What a Durable Object class is billed as requests: each fetch, RPC call and alarm, and incoming WebSocket messages at their ratio. */
+export function billedDurableObjectRequests(counts: {
+  webSocketMessagesIn: number
+  rpcCalls: number
+  fetches: number
+  alarms: number
+}): number {
+  return counts.webSocketMessagesIn / WEBSOCKET_MESSAGES_PER_REQUEST + counts.rpcCalls + counts.fetches + counts.alarms
+}
+
+/** GB-s billed for objects active (not hibernatable) this many seconds in all. */
+export function durableObjectGbSeconds(activeSeconds: number): number {
+  return activeSeconds * DURABLE_OBJECT_BILLED_GB
+}

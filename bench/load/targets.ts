@@ -35,13 +35,25 @@ export interface Target {
   pair(index: number): PairEndpoints
 }
 
+export interface ParleyTargetOptions {
+  /** False: every chat socket opens as a page that is not on screen (`?viewing=false`), so each message owes its recipient a notification. */
+  viewing?: boolean
+}
+
 /** Pair i is users 2i and 2i+1, so every run talks in the same rooms. */
-export function parleyTarget(baseUrl: string, users: BenchUser[]): Target {
+export function parleyTarget(baseUrl: string, users: BenchUser[], options: ParleyTargetOptions = {}): Target {
   const ws = baseUrl.replace(/^http/, 'ws')
+  const hidden = options.viewing === false
   const chat = (self: BenchUser, peer: BenchUser): Endpoint => ({
-    url: (after, since) =>
-      `${ws}/api/conversations/${peer.id}/ws` +
-      (after === null ? '' : `?after=${after}${since === null || since === undefined ? '' : `&since=${since}`}`),
+    url: (after, since) => {
+      const query: string[] = []
+      if (after !== null) {
+        query.push(`after=${after}`)
+        if (since !== null && since !== undefined) query.push(`since=${since}`)
+      }
+      if (hidden) query.push('viewing=false')
+      return `${ws}/api/conversations/${peer.id}/ws${query.length > 0 ? `?${query.join('&')}` : ''}`
+    },
     headers: { cookie: self.cookie },
   })
   const history = (self: BenchUser, peer: BenchUser): HistoryEndpoint => ({

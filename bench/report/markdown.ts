@@ -3,8 +3,9 @@
 import type { ChangeCostRun, OpCost } from '../modes/change-cost.ts'
 import { describeDiff } from '../modes/faults.ts'
 import type { LoadRun } from '../modes/load-run.ts'
+import { COST_CASE_LABELS, type CostRun } from '../modes/message-cost.ts'
 import type { MachineInfo } from '../system/machine.ts'
-import type { BenchResult, ChangesResult, FaultResult, FullResult, IdleResult } from './results.ts'
+import type { BenchResult, ChangesResult, CostResult, FaultResult, FullResult, IdleResult } from './results.ts'
 
 export function renderMarkdown(results: BenchResult[], chart: string | null): string {
   const out: string[] = ['# Parley bench: latest results', '']
@@ -15,6 +16,7 @@ export function renderMarkdown(results: BenchResult[], chart: string | null): st
     if (r.mode === 'full') out.push(...fullSection(r, chart))
     else if (r.mode === 'idle') out.push(...idleSection(r))
     else if (r.mode === 'changes') out.push(...changesSection(r))
+    else if (r.mode === 'cost') out.push(...costSection(r))
     else out.push(...faultSection(r))
   }
   return `${out.join('\n')}\n`
@@ -93,6 +95,101 @@ function fullSection(r: FullResult, chart: string | null): string[] {
   )
   if (chart) out.push(`![latency percentiles by load](${chart})`, '')
   if (r.changes) out.push('### Cost of changes (same run)', '', ...changeCostTables(r.changes))
+  if (r.cost) out.push('### What a message costs on Cloudflare (same run)', '', ...costTables(r.cost))
+  return out
+}
+
+function costSection(r: CostResult): string[] {
+  return [
+    `${heading('What a message costs on Cloudflare', r)} — ${r.correct ? 'complete' : '**a case did not complete**'}`,
+    '',
+    ...costTables(r.cost),
+  ]
+}
+
+const usd = (x: number) => (x === 0 ? '0' : x >= 0.01 ? `$${x.toFixed(3)}` : `$${x.toPrecision(2)}`)
+const qty = (x: number) => (x === 0 ? '0' : x >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString())
+
+/** Meter by meter, per delivered message and in dollars per million messages, then where the rows go. */
+export function costTables(c: CostRun): string[] {
+  const out: string[] = [
+    `${c.pairs} pairs; each member sends ${c.messagesPerMember} messages (${c.bodyBytes} B) at ${c.rate}/s ` +
+      `(at most ${c.window} unacknowledged), after a 3-message warm-up; the window runs from after the warm-up to ` +
+      "after the sockets closed and the server went quiet (so it holds the rooms' last deliveries and counter flushes). " +
+      'Counted on the counting entries (`bench/servers/storage-probe.js`, `bench/reference/relay-worker/cost-probe.js`), ' +
+      'divided by the messages delivered to peers, and priced at the marginal Workers Paid prices of ' +
+      `\`protocol/workers-paid-prices.ts\` (as of ${c.pricesAsOf}; beyond the plan's inclusions). ` +
+      '**Chat open**: every chat socket viewing, each member marks each message it receives read (a `read` frame), ' +
+      'as the client does with the conversation on screen. **Not looking**: chat sockets opened with `?viewing=false`, ' +
+      'no reads, so each message owes its recipient a notification (the notifications socket is open, so no Web Push). ' +
+      "Both Parley cases keep each member's notifications socket open. The relay DO has no reads, inboxes or notifications.",
+    '',
+  ]
+  if (c.cases.length === 0) {
+    out.push(`Not measured: ${c.failures.join('; ')}.`, '')
+    return out
+  }
+  const head = c.cases.map((k) => COST_CASE_LABELS[k.name])
+  out.push(
+    `| meter | ${head.map((h) => `${h}: per message | $ per million messages`).join(' | ')} |`,
+    `|---|${c.cases.map(() => '---:|---:').join('|')}|`,
+  )
+  const meters = c.cases[0]!.bill.lines.map((l) => ({ meter: l.meter, label: l.label }))
+  for (const { meter, label } of meters) {
+    const cells = c.cases.map((k) => {
+      const l = k.bill.lines.find((x) => x.meter === meter)
+      return l ? `${qty(l.perMessage)} | ${usd(l.usdPerMillionMessages)}` : '– | –'
+    })
+    out.push(`| ${label} | ${cells.join(' | ')} |`)
+  }
+  out.push(
+    `| **requests and storage** | ${c.cases.map((k) => ` | **${usd(k.bill.requestsAndStorageUsd)}**`).join(' | ')} |`,
+    `| **with duration (estimated)** | ${c.cases.map((k) => ` | **${usd(k.bill.totalUsd)}**`).join(' | ')} |`,
+    '',
+  )
+  out.push(
+    'WebSocket messages are counted as received (billed one request per 20). Duration is an estimate: per object, the ' +
+      'time during which an event (fetch, socket message, alarm, RPC method) was in progress, an outbox timer or a ' +
+      '`waitUntil` was pending, at 128 MB; objects idle and hibernatable are not billed. Storage (GB-month) is not ' +
+      'per message and not shown. Messages delivered: ' +
+      c.cases.map((k) => `${COST_CASE_LABELS[k.name]} ${k.delivered} (${k.lost} lost, ${k.endedBy})`).join('; ') +
+      '.',
+    '',
+  )
+  for (const k of c.cases) {
+    out.push(`Where ${COST_CASE_LABELS[k.name]}'s rows go, per message (rows written count index entries too):`, '')
+    out.push(
+      '| object | statement | table (indexes) | runs | rows read | rows written |',
+      '|---|---|---|---:|---:|---:|',
+    )
+    for (const st of k.statements) {
+      const table = st.table ? `${st.table}${st.indexes?.length ? ` (${st.indexes.join(', ')})` : ''}` : '–'
+      out.push(
+        `| ${st.className} | \`${st.statement.replace(/\|/g, '\\|')}\` | ${table} | ${st.runs} | ${st.rowsRead} | ${st.rowsWritten} |`,
+      )
+    }
+    out.push('')
+    const calls = k.calls.map((x) => `${x.call} ${x.perMessage}`).join('; ')
+    const d1 = k.d1Statements.map(
+      (x) => `\`${x.statement}\` ${x.perMessage} (rows ${x.rowsRead} read, ${x.rowsWritten} written)`,
+    )
+    const byClass = k.byClass
+      .filter((b) => b.webSocketMessagesIn + b.rpcCalls + b.fetches + b.alarms + b.rowsWritten > 0)
+      .map(
+        (b) =>
+          `${b.className}: ${b.webSocketMessagesIn} socket messages in, ${b.rpcCalls} RPCs and ${b.fetches} fetches received, ` +
+          `${b.alarms} alarms, ${b.commits} commits, ${b.activeObjectSeconds} object-seconds active`,
+      )
+    out.push(
+      `Per message, by object: ${byClass.join('; ') || 'none'}. Stub calls: ${calls || 'none'}. ` +
+        `D1 statements${k.d1Measured ? '' : ' (rows not measured)'}: ${d1.join('; ') || 'none'}. ` +
+        `Opening one member's sockets (outside the window): ${k.sessionOpen.workerRequests} Worker requests, ` +
+        `${k.sessionOpen.fetches} fetches and ${k.sessionOpen.rpcCalls} RPCs to objects, ${k.sessionOpen.d1Queries} D1 queries ` +
+        `(${k.sessionOpen.d1RowsRead} rows read), ${k.sessionOpen.rowsWritten} DO rows written.`,
+      '',
+    )
+  }
+  if (c.failures.length > 0) out.push(`Not measured: ${c.failures.join('; ')}.`, '')
   return out
 }
 

@@ -7,6 +7,7 @@ import type { FaultRun } from '../modes/faults.ts'
 import type { HashTime } from '../modes/hash-time.ts'
 import type { IdleRun } from '../modes/idle.ts'
 import type { LoadRun } from '../modes/load-run.ts'
+import type { CostRun } from '../modes/message-cost.ts'
 import type { Mode } from '../options.ts'
 import type { ServerLogFindings } from '../servers/parley.ts'
 import type { MachineInfo } from '../system/machine.ts'
@@ -35,11 +36,18 @@ export interface FullResult extends ResultBase {
   failures: string[]
   /** The cost of changes (the same measurement as `--changes`), unless left out. */
   changes?: ChangeCostRun | null
+  /** What a message costs on Cloudflare (the same measurement as `--cost`), unless left out. */
+  cost?: CostRun | null
 }
 
 export interface ChangesResult extends ResultBase {
   mode: 'changes'
   changes: ChangeCostRun
+}
+
+export interface CostResult extends ResultBase {
+  mode: 'cost'
+  cost: CostRun
 }
 
 export interface IdleResult extends ResultBase {
@@ -52,9 +60,9 @@ export interface FaultResult extends ResultBase {
   runs: FaultRun[]
 }
 
-export type BenchResult = FullResult | IdleResult | FaultResult | ChangesResult
+export type BenchResult = FullResult | IdleResult | FaultResult | ChangesResult | CostResult
 
-const MODES: Mode[] = ['full', 'changes', 'idle', 'restart', 'chaos', 'ci']
+const MODES: Mode[] = ['full', 'changes', 'cost', 'idle', 'restart', 'chaos', 'ci']
 
 /** Writes this result, then rebuilds the Markdown summary and the chart; returns the Markdown. */
 export function saveResult(outDir: string, result: BenchResult): string {

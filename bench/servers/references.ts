@@ -26,10 +26,19 @@ export function startNodeRelay(port: number, logPath: string): Promise<Reference
   return ready(child, `http://127.0.0.1:${port}`, logPath)
 }
 
-export async function startRelayWorker(port: number, persistTo: string, logPath: string): Promise<ReferenceServer> {
+/** The relay DO's counting entry (the cost pass), beside its index.ts. */
+export const RELAY_PROBE_ENTRY = 'cost-probe.js'
+
+export async function startRelayWorker(
+  port: number,
+  persistTo: string,
+  logPath: string,
+  script: string | null = null,
+): Promise<ReferenceServer> {
   const log = openLog(logPath, `http://127.0.0.1:${port}`)
   const server = await startWrangler({
     cwd: join(ROOT, 'bench/reference/relay-worker'),
+    ...(script ? { script } : {}),
     port,
     persistTo,
     ...(process.env.PARLEY_BENCH_RELAY_INSPECTOR_PORT
