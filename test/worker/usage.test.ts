@@ -36,7 +36,10 @@ async function staff(): Promise<SignedUp> {
 }
 
 /** Runs `fn` on the object's meter, inside the object. */
-function withMeter<T>(stub: DurableObjectStub<undefined>, fn: (m: ObjectMeter, state: DurableObjectState) => T | Promise<T>) {
+function withMeter<T>(
+  stub: DurableObjectStub<undefined>,
+  fn: (m: ObjectMeter, state: DurableObjectState) => T | Promise<T>,
+) {
   return runInDurableObject(stub, (instance: object, state: DurableObjectState) => fn(meterOf(instance)!, state))
 }
 
