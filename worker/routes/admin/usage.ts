@@ -15,7 +15,7 @@ const NOT_COUNTED = [
   'Worker CPU time',
   'Durable Object duration (GB-s while active)',
   'R2 operations (class A and B)',
-  'Rate limiter, key rotation and retention walk objects',
+  'the rate limiter, key rotation and retention walk objects',
 ]
 
 export const adminUsage = new Hono<AppEnv>().get('/', async (c) => {
