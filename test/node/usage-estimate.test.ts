@@ -75,3 +75,19 @@ describe('estimateBill', () => {
     expect(bill.meters.filter((m) => m.unit === 'bytes').every((m) => m.approximate)).toBe(true)
   })
 })
+
+describe('the Usage screen’s amounts', () => {
+  it('writes storage in decimal units, as it is billed, and keeps fractions of a cent visible', async () => {
+    const { formatAmount, formatDecimalBytes, formatUsd } = await import('../../client/src/admin/usage-format.ts')
+    expect(formatDecimalBytes(0)).toBe('0 B')
+    expect(formatDecimalBytes(999)).toBe('999 B')
+    expect(formatDecimalBytes(356_352)).toBe('356 kB')
+    expect(formatDecimalBytes(5e9)).toBe('5.00 GB')
+    expect(formatDecimalBytes(12_345_678_901)).toBe('12.3 GB')
+    expect(formatAmount({ unit: 'count' }, 25_000_000_000)).toBe('25,000,000,000')
+    expect(formatUsd(5)).toBe('$5.00')
+    expect(formatUsd(0)).toBe('$0.00')
+    expect(formatUsd(0.0031)).toBe('$0.0031')
+    expect(formatUsd(5.455)).toBe('$5.46')
+  })
+})
