@@ -31,7 +31,13 @@ app.use('*', async (c, next) => {
   countWorkerRequest()
   await next()
   // This isolate's counts reach D1 at most every 30 s, after the response (isolate-usage.ts).
-  if (isolateFlushDue(Date.now(), c.env)) c.executionCtx.waitUntil(flushIsolateUsage(openDb(c.env.DB)))
+  if (isolateFlushDue(Date.now(), c.env)) {
+    try {
+      c.executionCtx.waitUntil(flushIsolateUsage(openDb(c.env.DB)))
+    } catch {
+      // No ExecutionContext (app.request from a script): a later request flushes.
+    }
+  }
   // A 101 upgrade response's headers are immutable and mean nothing to a socket.
   if (c.res.status === 101) return
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
