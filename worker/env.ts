@@ -65,6 +65,8 @@ export interface Env {
   VAPID_SUBJECT?: string
   /** Comma-separated push service hosts (`host` or `*.host`) endpoints may point at; unset means the browsers' own. */
   PUSH_SERVICE_HOSTS?: string
+  /** Milliseconds an object's usage counts wait before they go to D1 in one batch (default 8000; worker/usage/). */
+  USAGE_FLUSH_MS?: string
 }
 
 export type Db = DrizzleD1Database<typeof schema>

@@ -16,6 +16,7 @@ import { me } from './routes/me.ts'
 import { notifications } from './routes/notifications.ts'
 import { push } from './routes/push.ts'
 import { usersRoute } from './routes/users.ts'
+import { countWorkerRequest, flushIsolateUsage, isolateFlushDue } from './usage/isolate-usage.ts'
 
 export { UserInbox } from './inbox/user-inbox.ts'
 export { KeyRotation } from './keys/key-rotation.ts'
@@ -26,7 +27,17 @@ export { RetentionWalk } from './rooms/retention-walk.ts'
 export const app = new Hono<AppEnv>()
 
 app.use('*', async (c, next) => {
+  // Static assets are served before the Worker (and free): every request here is billed.
+  countWorkerRequest()
   await next()
+  // This isolate's counts reach D1 at most every 30 s, after the response (isolate-usage.ts).
+  if (isolateFlushDue(Date.now(), c.env)) {
+    try {
+      c.executionCtx.waitUntil(flushIsolateUsage(openDb(c.env.DB)))
+    } catch {
+      // No ExecutionContext (app.request from a script): a later request flushes.
+    }
+  }
   // A 101 upgrade response's headers are immutable and mean nothing to a socket.
   if (c.res.status === 101) return
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) {

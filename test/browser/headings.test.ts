@@ -125,6 +125,7 @@ describe('a level-one heading', () => {
       { path: '/admin/activity', ready: heading('Activity'), headingsOnly: true },
       { path: '/admin/audit', ready: heading('Audit log'), headingsOnly: true },
       { path: '/admin/keys', ready: heading('Keys'), headingsOnly: true },
+      { path: '/admin/usage', ready: heading('Usage'), headingsOnly: true },
       { path: '/admin/no-such-section', ready: heading('Page not found') },
     ])
   })

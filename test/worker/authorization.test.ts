@@ -163,6 +163,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/admin/activity': { admin: true, ok: 200, request: () => ({ path: '/api/admin/activity' }) },
   'GET /api/admin/audit': { admin: true, ok: 200, request: () => ({ path: '/api/admin/audit' }) },
   'GET /api/admin/keys': { admin: true, ok: 200, request: () => ({ path: '/api/admin/keys' }) },
+  'GET /api/admin/usage': { admin: true, ok: 200, request: () => ({ path: '/api/admin/usage' }) },
   'POST /api/admin/keys/reencrypt': {
     admin: true,
     superuser: true,

@@ -118,3 +118,31 @@ export const blocks = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.blockerId, t.blockedId] }), index('blocks_blocked').on(t.blockedId)],
 )
+
+/**
+ * Billed amounts per UTC month (`2026-12`) and source (worker, d1, chat-room, user-inbox),
+ * summed from batched flushes (worker/usage/): never a write per message.
+ */
+export const usageMonths = sqliteTable(
+  'usage_months',
+  {
+    month: text('month').notNull(),
+    source: text('source').notNull(),
+    requests: integer('requests').notNull().default(0),
+    webSocketMessages: integer('websocket_messages').notNull().default(0),
+    rowsRead: integer('rows_read').notNull().default(0),
+    rowsWritten: integer('rows_written').notNull().default(0),
+    alarmsSet: integer('alarms_set').notNull().default(0),
+    flushes: integer('flushes').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.month, t.source] })],
+)
+
+/** Each object's latest SQLite size (and the R2 bytes its user holds): storage is their sum. */
+export const usageStorage = sqliteTable('usage_storage', {
+  objectId: text('object_id').primaryKey(),
+  source: text('source').notNull(),
+  bytes: integer('bytes').notNull().default(0),
+  r2Bytes: integer('r2_bytes').notNull().default(0),
+  updatedAt: text('updated_at').notNull(),
+})

@@ -28,6 +28,9 @@ import { admission, refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { EndedSessions } from '../sockets/ended-sessions.ts'
 import { trySend } from '../sockets/send.ts'
+import { meterDurableObject } from '../usage/metered-object.ts'
+import { attachMeter } from '../usage/object-meter.ts'
+import { USER_INBOX_RPC } from '../usage/rpc-methods.ts'
 import { AccountErasure } from './account-erasure.ts'
 import { InboxBlocks } from './inbox-blocks.ts'
 import { passInboxPage } from './inbox-reencrypt.ts'
@@ -79,7 +82,11 @@ export class UserInbox extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.sql = guardSql(ctx.storage.sql)
+    // Billed requests, rows and storage, counted here and flushed to D1 in batches (worker/usage/).
+    this.sql = attachMeter(this, ctx, env, guardSql(ctx.storage.sql), {
+      source: 'user-inbox',
+      r2Bytes: () => ctx.storage.kv.get<number>('storage_used') ?? 0,
+    }).sql
     this.gates = new SocketGates(chatLimitsOf(env))
     this.notifications = new NotificationStore(this.sql)
     this.pushes = new PushSender(this.sql, ctx.storage, env)
@@ -535,3 +542,5 @@ export class UserInbox extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) trySend(ws, text)
   }
 }
+
+meterDurableObject(UserInbox, USER_INBOX_RPC)

@@ -26,6 +26,9 @@ import { keyFingerprints } from '../keys/fingerprints.ts'
 import type { PassCursor, PassPage } from '../keys/token-tally.ts'
 import { refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
+import { meterDurableObject } from '../usage/metered-object.ts'
+import { attachMeter } from '../usage/object-meter.ts'
+import { CHAT_ROOM_RPC } from '../usage/rpc-methods.ts'
 import { ActivityCounters } from './activity-counters.ts'
 import { BodyCache } from './body-cache.ts'
 import { applyBatch, type ChangeFrame, type PendingChange } from './change-batch.ts'
@@ -118,7 +121,8 @@ export class ChatRoom extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.sql = guardSql(ctx.storage.sql)
+    // Billed requests, rows and storage, counted here and flushed to D1 in batches (worker/usage/).
+    this.sql = attachMeter(this, ctx, env, guardSql(ctx.storage.sql), { source: 'chat-room' }).sql
     this.log = new MessageLog(ctx.storage, this.sql)
     this.counters = new ActivityCounters(env, this.sql, this.log, ctx.id.toString())
     this.state = new MemberState(this.sql)
@@ -835,3 +839,5 @@ function cursor(value: string | null): number | null {
 function revOf(frame: ServerFrame): number {
   return frame.type === 'message' || frame.type === 'update' ? frame.message.rev : 0
 }
+
+meterDurableObject(ChatRoom, CHAT_ROOM_RPC)

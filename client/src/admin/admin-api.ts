@@ -1,5 +1,6 @@
 // The staff-only routes of CONTRACT.md (Administration), typed for the admin screens.
 import type { AuditEntry } from '../../../protocol/admin-audit.ts'
+import type { AdminUsage } from '../../../protocol/admin-usage.ts'
 import type { KeysStatus, User } from '../../../protocol/api.ts'
 import { api } from '../api.ts'
 
@@ -96,3 +97,6 @@ export const reencryptKeys = () => api.post<KeysStatus>('/admin/keys/reencrypt')
 
 export const listAudit = (filter: { actorId?: string; targetId?: string }, page: number, pageSize = ADMIN_PAGE_SIZE) =>
   api.get<{ entries: AuditEntry[]; total: number }>(`/admin/audit${query({ ...filter, page, pageSize })}`)
+
+/** This month's billed amounts and the estimated Workers Paid bill (GET /api/admin/usage). */
+export const getUsage = () => api.get<AdminUsage>('/admin/usage')

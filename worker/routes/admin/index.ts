@@ -7,6 +7,7 @@ import { adminActivity } from './activity.ts'
 import { adminAudit } from './audit.ts'
 import { adminConversations } from './conversations.ts'
 import { adminKeys } from './keys.ts'
+import { adminUsage } from './usage.ts'
 import { adminUsers } from './users.ts'
 
 export const admin = new Hono<AppEnv>()
@@ -16,3 +17,4 @@ export const admin = new Hono<AppEnv>()
   .route('/activity', adminActivity)
   .route('/audit', adminAudit)
   .route('/keys', adminKeys)
+  .route('/usage', adminUsage)

@@ -11,6 +11,7 @@ const SECTIONS = [
   { href: '/admin/activity', label: 'Activity' },
   { href: '/admin/audit', label: 'Audit log' },
   { href: '/admin/keys', label: 'Keys' },
+  { href: '/admin/usage', label: 'Usage' },
 ] as const
 
 export function AdminArea(props: RouteSectionProps) {

@@ -14,6 +14,7 @@ const ConversationScreen = lazy(() =>
 )
 const ActivityScreen = lazy(() => import('./activity-screen.tsx').then((m) => ({ default: m.ActivityScreen })))
 const KeysScreen = lazy(() => import('./keys-screen.tsx').then((m) => ({ default: m.KeysScreen })))
+const UsageScreen = lazy(() => import('./usage-screen.tsx').then((m) => ({ default: m.UsageScreen })))
 const AuditScreen = lazy(() => import('./audit-screen.tsx').then((m) => ({ default: m.AuditScreen })))
 const AdminNotFound = lazy(() => import('./admin-not-found.tsx').then((m) => ({ default: m.AdminNotFound })))
 
@@ -28,6 +29,7 @@ export function AdminRoutes() {
       <Route path="/activity" component={ActivityScreen} />
       <Route path="/audit" component={AuditScreen} />
       <Route path="/keys" component={KeysScreen} />
+      <Route path="/usage" component={UsageScreen} />
       <Route path="*rest" component={AdminNotFound} />
     </Route>
   )

@@ -1,0 +1,156 @@
+// What a Durable Object is billed for, counted in memory by the object itself and flushed to
+// D1 in one batch (worker/db/usage.ts) at most every OBJECT_FLUSH_MS while it works: never a
+// write per message. Requests (fetch, each RPC call, alarms), incoming WebSocket messages
+// (billed 1/20), SQLite rows read and written (metered-sql.ts), `setAlarm` calls (billed as a
+// row written) and its database size. The flush timer is shorter than the idle time after
+// which the runtime hibernates an object, so counts reach D1 before the object's memory goes,
+// and the timer never keeps an idle object awake longer than it would be anyway.
+import type { UsageSource } from '../../protocol/admin-usage.ts'
+import { openDb } from '../db/client.ts'
+import { addUsage, reportStorage, runBatch, type StorageReport } from '../db/usage.ts'
+import type { Env } from '../env.ts'
+import { takeIsolateUsage } from './isolate-usage.ts'
+import { meterSql } from './metered-sql.ts'
+import { monthOf, PendingCounts } from './usage-counts.ts'
+
+/** Counts reach D1 this long after the first one since the last flush (USAGE_FLUSH_MS overrides). */
+export const OBJECT_FLUSH_MS = 8_000
+
+const meters = new WeakMap<object, ObjectMeter>()
+
+/** The meter `attachMeter` gave this object, if any. */
+export function meterOf(object: object): ObjectMeter | undefined {
+  return meters.get(object)
+}
+
+export interface MeterOptions {
+  source: Exclude<UsageSource, 'worker' | 'd1'>
+  /** Attachment bytes in R2 that this object accounts for, read at flush time. */
+  r2Bytes?: () => number
+}
+
+export class ObjectMeter {
+  readonly pending = new PendingCounts()
+  /** D1 batches this meter has sent (for tests and the bench). */
+  flushes = 0
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private flushing: Promise<void> | null = null
+  private readonly flushMs: number
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Env,
+    private readonly options: MeterOptions,
+    private readonly sql: SqlStorage,
+  ) {
+    const ms = Number(env.USAGE_FLUSH_MS)
+    this.flushMs = Number.isFinite(ms) && ms > 0 ? ms : OBJECT_FLUSH_MS
+  }
+
+  request(): void {
+    this.pending.requests++
+    this.soon()
+  }
+
+  webSocketMessage(): void {
+    this.pending.webSocketMessages++
+    this.soon()
+  }
+
+  alarmSet(): void {
+    this.pending.alarmsSet++
+    this.soon()
+  }
+
+  addRows(read: number, written: number): void {
+    this.pending.rowsRead += read
+    this.pending.rowsWritten += written
+  }
+
+  /** Counts, storage size and this isolate's Worker/D1 counts to D1 in one batch. */
+  flush(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+    this.flushing ??= this.send().finally(() => {
+      this.flushing = null
+    })
+    return this.flushing
+  }
+
+  private soon(): void {
+    if (this.timer !== null) return
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.ctx.waitUntil(this.flush())
+    }, this.flushMs)
+  }
+
+  private async send(): Promise<void> {
+    if (this.pending.empty) return
+    const db = openDb(this.env.DB)
+    const now = Date.now()
+    // Read first: a row read of its own, counted in this flush rather than left pending.
+    const storage: StorageReport = {
+      objectId: this.ctx.id.toString(),
+      source: this.options.source,
+      bytes: this.sql.databaseSize,
+      ...(this.options.r2Bytes ? { r2Bytes: this.options.r2Bytes() } : {}),
+    }
+    const counts = this.pending.take()
+    const isolate = takeIsolateUsage(db, now)
+    try {
+      await runBatch(db, [
+        addUsage(db, monthOf(now), this.options.source, counts),
+        reportStorage(db, storage, new Date(now).toISOString()),
+        ...isolate.statements,
+      ])
+      this.flushes++
+    } catch (err) {
+      this.pending.restore(counts)
+      isolate.restore()
+      console.error('usage: counters could not reach D1; the next flush carries them', err)
+    }
+  }
+}
+
+/**
+ * The object's meter, and its SQLite metered by it. Also counts `setAlarm` and the
+ * synchronous KV API (a get as a row read, a put or delete as a row written) on `ctx.storage`.
+ */
+export function attachMeter(
+  object: object,
+  ctx: DurableObjectState,
+  env: Env,
+  sql: SqlStorage,
+  options: MeterOptions,
+): { meter: ObjectMeter; sql: SqlStorage } {
+  const meter = new ObjectMeter(ctx, env, options, sql)
+  meters.set(object, meter)
+  const storage = ctx.storage
+  const setAlarm = storage.setAlarm.bind(storage)
+  storage.setAlarm = (at, opts) => {
+    meter.alarmSet()
+    return setAlarm(at, opts)
+  }
+  const kv = storage.kv
+  if (kv) {
+    const get = kv.get.bind(kv)
+    const put = kv.put.bind(kv)
+    const del = kv.delete.bind(kv)
+    Object.assign(kv, {
+      get: (key: string) => {
+        meter.addRows(1, 0)
+        return get(key)
+      },
+      put: (key: string, value: unknown) => {
+        meter.addRows(0, 1)
+        return put(key, value)
+      },
+      delete: (key: string) => {
+        meter.addRows(0, 1)
+        return del(key)
+      },
+    })
+  }
+  return { meter, sql: meterSql(sql, meter) }
+}
