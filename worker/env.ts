@@ -65,8 +65,10 @@ export interface Env {
   VAPID_SUBJECT?: string
   /** Comma-separated push service hosts (`host` or `*.host`) endpoints may point at; unset means the browsers' own. */
   PUSH_SERVICE_HOSTS?: string
-  /** Milliseconds an object's usage counts wait before they go to D1 in one batch (default 8000; worker/usage/). */
+  /** Milliseconds an object's usage counts wait before they go to D1 in one batch (default 1000; worker/usage/). */
   USAGE_FLUSH_MS?: string
+  /** `off`: the objects and the Worker send no usage counts to D1 (ADR 011). */
+  USAGE_METERING?: string
 }
 
 export type Db = DrizzleD1Database<typeof schema>

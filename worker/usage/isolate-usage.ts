@@ -112,8 +112,14 @@ export function takeIsolateUsage(db: Db, now: number): { statements: BatchItem<'
   }
 }
 
+/** `USAGE_METERING=off`: nothing is flushed to D1 and the Usage panel stays empty (ADR 011). */
+export function usageMeteringOff(env: { USAGE_METERING?: string }): boolean {
+  return env.USAGE_METERING === 'off'
+}
+
 /** After a Worker request: the isolate's counts, if ISOLATE_FLUSH_MS (or USAGE_FLUSH_MS) has passed and there are any. */
-export function isolateFlushDue(now: number, env: { USAGE_FLUSH_MS?: string }): boolean {
+export function isolateFlushDue(now: number, env: { USAGE_FLUSH_MS?: string; USAGE_METERING?: string }): boolean {
+  if (usageMeteringOff(env)) return false
   const ms = Number(env.USAGE_FLUSH_MS)
   const interval = Number.isFinite(ms) && ms > 0 ? ms : ISOLATE_FLUSH_MS
   return !flushing && now - lastFlush >= interval && !(worker.empty && d1.empty)

@@ -1,20 +1,21 @@
 // What a Durable Object is billed for, counted in memory by the object itself and flushed to
-// D1 in one batch (worker/db/usage.ts) at most every OBJECT_FLUSH_MS while it works: never a
-// write per message. Requests (fetch, each RPC call, alarms), incoming WebSocket messages
-// (billed 1/20), SQLite rows read and written (metered-sql.ts), `setAlarm` calls (billed as a
-// row written) and its database size. The flush timer is shorter than the idle time after
-// which the runtime hibernates an object, so counts reach D1 before the object's memory goes,
-// and the timer never keeps an idle object awake longer than it would be anyway.
+// D1 in one batch (worker/db/usage.ts) OBJECT_FLUSH_MS after the first count since the last
+// flush: never a write per message. Requests (fetch, each RPC call, alarms), incoming
+// WebSocket messages (billed 1/20), SQLite rows read and written (metered-sql.ts), `setAlarm`
+// calls (billed as a row written) and its database size. The counts live only in memory, so
+// they must reach D1 before the object can hibernate; a pending timer keeps the object from
+// hibernating, so the timer is short (a room's deliveries keep it awake about as long anyway)
+// and `USAGE_METERING=off` turns the whole thing off (ADR 011).
 import type { UsageSource } from '../../protocol/admin-usage.ts'
 import { openDb } from '../db/client.ts'
 import { addUsage, reportStorage, runBatch, type StorageReport } from '../db/usage.ts'
 import type { Env } from '../env.ts'
-import { takeIsolateUsage } from './isolate-usage.ts'
+import { takeIsolateUsage, usageMeteringOff } from './isolate-usage.ts'
 import { meterSql } from './metered-sql.ts'
 import { monthOf, PendingCounts } from './usage-counts.ts'
 
 /** Counts reach D1 this long after the first one since the last flush (USAGE_FLUSH_MS overrides). */
-export const OBJECT_FLUSH_MS = 8_000
+export const OBJECT_FLUSH_MS = 1_000
 
 const meters = new WeakMap<object, ObjectMeter>()
 
@@ -36,6 +37,7 @@ export class ObjectMeter {
   private timer: ReturnType<typeof setTimeout> | null = null
   private flushing: Promise<void> | null = null
   private readonly flushMs: number
+  private readonly off: boolean
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -45,6 +47,7 @@ export class ObjectMeter {
   ) {
     const ms = Number(env.USAGE_FLUSH_MS)
     this.flushMs = Number.isFinite(ms) && ms > 0 ? ms : OBJECT_FLUSH_MS
+    this.off = usageMeteringOff(env)
   }
 
   request(): void {
@@ -78,7 +81,7 @@ export class ObjectMeter {
   }
 
   private soon(): void {
-    if (this.timer !== null) return
+    if (this.timer !== null || this.off) return
     this.timer = setTimeout(() => {
       this.timer = null
       this.ctx.waitUntil(this.flush())

@@ -40,4 +40,6 @@ export const USER_INBOX_RPC: Record<RpcMethodsOf<UserInbox>, true> = {
   listNotifications: true,
   markNotificationsRead: true,
   endSessions: true,
+  checkSession: true,
+  userChanged: true,
 }
