@@ -10,7 +10,7 @@ interface Subscription {
   keys: CryptoKeyPair
   publicRaw: Bytes
   auth: Bytes
-  /** What pushes are answered with; 0 drops the connection (a network error). */
+  /** What pushes arriving from now on are answered with; 0 drops the connection (a network error). */
   status: number
   /** Every push that reached the service, answered or not. */
   attempts: number
@@ -118,12 +118,15 @@ export async function startPushService(): Promise<PushService> {
         return reply(204)
       }
       if (req.method === 'POST' && route === 'push') {
+        // Answered as the service was set when the push arrived, when it is counted: a test
+        // that sees the attempt and changes the answer (POST /answer) must not change this one's.
         sub.attempts++
-        if (sub.status === 0) return req.socket.destroy()
+        const status = sub.status
+        if (status === 0) return req.socket.destroy()
         if (req.headers['content-encoding'] !== 'aes128gcm') return reply(400, { error: 'not aes128gcm' })
         const vapidSubject = await verifyVapid(req.headers.authorization, `https://${PUSH_HOST}`)
         const plain = await decrypt(sub, await readBody(req))
-        if (sub.status >= 400) return reply(sub.status)
+        if (status >= 400) return reply(status)
         sub.received.push({
           payload: JSON.parse(new TextDecoder().decode(plain)),
           ttl: req.headers.ttl as string | undefined,
