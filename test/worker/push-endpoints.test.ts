@@ -30,11 +30,7 @@ async function attempts(sub: Subscription): Promise<number> {
   return (await (await fetch(`${PUSH}/attempts/${idOf(sub)}`)).json()) as number
 }
 
-/**
- * A room hands its inbox updates over on its own schedule (batched each second, retried
- * with backoff when an inbox call fails), so under a loaded CI machine a push can take a
- * few seconds; waiting long costs nothing when it arrives at once.
- */
+/** A push normally arrives within a second; a loaded CI machine gets room to spare. */
 const PUSH_WAIT_MS = 20_000
 
 /** Sends one message to `to`, who has no tab open, and waits until its push reached the push service. */
