@@ -19,7 +19,10 @@ export async function loadSession(c: Context<AppEnv>): Promise<SessionContext | 
   if (!claims) return null
   const found = await findLiveSession(c.var.db, claims.sessionId, claims.userId)
   if (!found?.user.isActive) return null
-  if (Date.now() - Date.parse(found.session.lastSeenAt) > TOUCH_EVERY_MS) {
+  // A socket upgrade only reads: a reconnect storm after a deploy must not cost a write per
+  // socket (ADR 010); the HTTP requests a reconnecting client makes refresh it instead.
+  const upgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket'
+  if (!upgrade && Date.now() - Date.parse(found.session.lastSeenAt) > TOUCH_EVERY_MS) {
     c.executionCtx.waitUntil(touchSession(c.var.db, found.session.id).run())
   }
   const user = await toUser(await keyringOf(c.env), found.user)

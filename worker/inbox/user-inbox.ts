@@ -24,10 +24,11 @@ import type { PassCursor, PassPage } from '../keys/token-tally.ts'
 import { type PushNotice, pushConfigured, type StoredSubscription } from '../push/web-push.ts'
 import { chatLimitsOf, SocketGates } from '../rooms/flood-gate.ts'
 import { roomById } from '../rooms/room-key.ts'
-import { admission, refusal, socketLimitsOf } from '../sockets/admission.ts'
+import { admission, overloadedSocket, refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { EndedSessions } from '../sockets/ended-sessions.ts'
 import { trySend } from '../sockets/send.ts'
+import { UpgradeBucket, upgradeRateOf } from '../sockets/upgrade-rate.ts'
 import { AccountErasure } from './account-erasure.ts'
 import { InboxBlocks } from './inbox-blocks.ts'
 import { passInboxPage } from './inbox-reencrypt.ts'
@@ -69,6 +70,7 @@ export class UserInbox extends DurableObject<Env> {
   private readonly peers = new Map<string, { peer: Peer; at: number }>()
   /** Sessions ended here lately: their upgrades still on the way are refused (EndedSessions). */
   private readonly ended = new EndedSessions()
+  private readonly upgrades: UpgradeBucket
   private readonly gates: SocketGates
   private readonly notifications: NotificationStore
   private readonly pushes: PushSender
@@ -83,6 +85,7 @@ export class UserInbox extends DurableObject<Env> {
     this.pushes = new PushSender(this.sql, ctx.storage, env)
     this.blocks = new InboxBlocks(this.sql)
     this.erasure = new AccountErasure(ctx, this.sql, env)
+    this.upgrades = new UpgradeBucket(upgradeRateOf(env))
     void ctx.blockConcurrencyWhile(async () => migrateInbox(this.sql))
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
   }
@@ -96,6 +99,9 @@ export class UserInbox extends DurableObject<Env> {
     const sessionId = request.headers.get('x-parley-session') ?? ''
     // The account is being erased: its sessions are gone, one still on its way is refused.
     if (this.erasure.active) return refusal('session-ended')
+    // Overload: more upgrades than this inbox takes per second are told when to come back.
+    const wait = this.upgrades.take()
+    if (wait > 0) return overloadedSocket(wait)
     const open = this.ctx
       .getWebSockets()
       .filter((ws) => ws.readyState === WebSocket.OPEN)
