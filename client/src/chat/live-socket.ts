@@ -1,11 +1,11 @@
 // A WebSocket that stays up: reconnects with backoff, detects dead connections with a
 // ping/pong heartbeat, pauses while the browser is offline, and applies the close-code
-// policy of the contract (4401, 4403, 4408, 1012), acting on the `closing` frame that announces
+// policy of the contract (4401, 4403, 4408, 1012, 1013), acting on the `closing` frame that announces
 // a server's close rather than waiting for the close event (ADR 005). Shared by the chat and
 // notifications sockets.
 import { createSignal } from 'solid-js'
 import { PING_FRAME } from '../../../protocol/frames.ts'
-import { backoffDelay } from './backoff.ts'
+import { backoffDelay, retryAfterDelay, retryAfterOf } from './backoff.ts'
 
 export const HEARTBEAT_MS = 25_000
 /** No frame at all this long after a ping: the connection is dead even if the socket says open. */
@@ -62,11 +62,12 @@ export interface LiveSocket {
   retryNow(): void
 }
 
-/** The code of a `closing` frame (protocol/frames.ts ClosingFrame), or null for any other frame. */
-function closingCode(frame: unknown): number | null {
+/** The code and reason of a `closing` frame (protocol/frames.ts ClosingFrame), or null for any other frame. */
+function closingOf(frame: unknown): { code: number; reason: string } | null {
   if (typeof frame !== 'object' || frame === null) return null
-  const { type, code } = frame as { type?: unknown; code?: unknown }
-  return type === 'closing' && typeof code === 'number' ? code : null
+  const { type, code, reason } = frame as { type?: unknown; code?: unknown; reason?: unknown }
+  if (type !== 'closing' || typeof code !== 'number') return null
+  return { code, reason: typeof reason === 'string' ? reason : '' }
 }
 
 /** The ws:// or wss:// URL of a path on this origin (CSP connect-src 'self' allows it). */
@@ -180,13 +181,13 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
       } catch {
         return
       }
-      const closing = closingCode(frame)
+      const closing = closingOf(frame)
       if (closing !== null) {
         // The server is closing this socket with that code; its close event can come seconds
         // later (ADR 005), so the socket counts as closed with that code now.
         abandon()
-        options.onClose?.(closing)
-        onClosed(closing, true)
+        options.onClose?.(closing.code)
+        onClosed(closing.code, true, closing.reason)
         return
       }
       options.onFrame(frame)
@@ -195,7 +196,7 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
       if (mine !== generation) return
       abandon()
       options.onClose?.(event.code)
-      onClosed(event.code, opened)
+      onClosed(event.code, opened, event.reason)
     }
   }
 
@@ -215,7 +216,7 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
     }
   }
 
-  function onClosed(code: number, opened: boolean): void {
+  function onClosed(code: number, opened: boolean, reason = ''): void {
     if (!running) {
       setState('stopped')
       return
@@ -232,6 +233,15 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
         failedLast = false
         schedule(FLOOD_PAUSE_MS + backoffDelay(0))
         break
+      case 1013: {
+        // The server is overloaded and said when to come back (ADR 010): wait that long,
+        // plus jitter, instead of the usual quick retry; the server is up, so no probe.
+        const seconds = retryAfterOf(reason)
+        setLastProblem('The server is busy. Reconnecting shortly.')
+        failedLast = false
+        schedule(seconds === null ? backoffDelay(attempt++) : retryAfterDelay(seconds))
+        break
+      }
       case 1012:
         // A deploy or restart: come straight back (a little jitter spreads the tabs).
         failedLast = false
