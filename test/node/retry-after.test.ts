@@ -8,8 +8,7 @@ import {
   retryAfterDelay,
   retryAfterOf,
 } from '../../client/src/chat/backoff.ts'
-import { overloadReason } from '../../worker/sockets/admission.ts'
-import { UpgradeBucket, upgradeRateOf } from '../../worker/sockets/upgrade-rate.ts'
+import { overloadReason, UpgradeBucket, upgradeRateOf } from '../../worker/sockets/upgrade-rate.ts'
 
 describe('the Retry-After of a 1013', () => {
   it('is read from the reason the server sends', () => {

@@ -80,7 +80,6 @@ describe('1013 and Retry-After', () => {
     const real = bag.DB
     const down = new Error('D1_ERROR: Network connection lost.')
     bag.DB = {
-      ...real,
       prepare: (query: string) => {
         const stmt = real.prepare(query)
         const fail = async () => {
@@ -97,7 +96,12 @@ describe('1013 and Retry-After', () => {
       batch: async () => {
         throw down
       },
-    } as D1Database
+      exec: async () => {
+        throw down
+      },
+      withSession: (c) => real.withSession(c),
+      dump: () => real.dump(),
+    } satisfies D1Database
     try {
       const res = await answer(await upgrade('/api/notifications/ws', a.cookie))
       expect(res.status).toBe(101)

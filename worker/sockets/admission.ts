@@ -5,6 +5,7 @@
 import { Problem } from '../http/problem.ts'
 import { closeWith } from './close.ts'
 import type { EndedSessions } from './ended-sessions.ts'
+import { overloadReason } from './upgrade-rate.ts'
 
 export interface SocketLimits {
   perSession: number
@@ -64,11 +65,6 @@ export function endedSessionSocket(): Response {
   server.accept()
   server.close(4401, 'session ended')
   return new Response(null, { status: 101, webSocket: client })
-}
-
-/** The close reason of a 1013: `retry-after=<seconds>` (CONTRACT.md extension, docs/api.md). */
-export function overloadReason(retryAfterS: number): string {
-  return `overloaded; retry-after=${retryAfterS}`
 }
 
 /**

@@ -3,6 +3,11 @@
 // answered with 1013 and Retry-After (admission.ts overloadedSocket) rather than queued
 // (ADR 010; README "Limits").
 
+/** The close reason of a 1013: `overloaded; retry-after=<seconds>` (docs/api.md). */
+export function overloadReason(retryAfterS: number): string {
+  return `overloaded; retry-after=${retryAfterS}`
+}
+
 export interface UpgradeRate {
   /** Upgrades an object admits per second, sustained. */
   perSecond: number
