@@ -7,6 +7,7 @@ import type { FaultRun } from '../modes/faults.ts'
 import type { HashTime } from '../modes/hash-time.ts'
 import type { IdleRun } from '../modes/idle.ts'
 import type { LoadRun } from '../modes/load-run.ts'
+import type { StormRun } from '../modes/storm.ts'
 import type { Mode } from '../options.ts'
 import type { ServerLogFindings } from '../servers/parley.ts'
 import type { MachineInfo } from '../system/machine.ts'
@@ -47,14 +48,19 @@ export interface IdleResult extends ResultBase {
   idle: IdleRun
 }
 
+export interface StormResult extends ResultBase {
+  mode: 'storm'
+  storm: StormRun
+}
+
 export interface FaultResult extends ResultBase {
   mode: 'restart' | 'chaos' | 'ci'
   runs: FaultRun[]
 }
 
-export type BenchResult = FullResult | IdleResult | FaultResult | ChangesResult
+export type BenchResult = FullResult | IdleResult | FaultResult | ChangesResult | StormResult
 
-const MODES: Mode[] = ['full', 'changes', 'idle', 'restart', 'chaos', 'ci']
+const MODES: Mode[] = ['full', 'changes', 'idle', 'storm', 'restart', 'chaos', 'ci']
 
 /** Writes this result, then rebuilds the Markdown summary and the chart; returns the Markdown. */
 export function saveResult(outDir: string, result: BenchResult): string {

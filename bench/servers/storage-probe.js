@@ -3,7 +3,10 @@
 // `sql.exec`, `transactionSync` and `setAlarm` count what they do, read back through
 // GET /api/__bench/storage. A Durable Object's `rowsWritten` and `databaseSize` are not
 // observable from outside it, so the bench serves this entry (from its frozen copy of
-// the source, never in a deployment) to measure them. Plain JavaScript: the bench is
+// the source, never in a deployment) to measure them. It also counts the D1 statements
+// run (GET /api/__bench/d1: per request route, and per object class), wrapping the real
+// binding the Worker and the objects are given, and the upgrades answered 1013 (a 101
+// carrying Retry-After) for the reconnect storm (`--storm`). Plain JavaScript: the bench is
 // type-checked as Node code, and this file runs inside workerd.
 import app, { ChatRoom as ParleyChatRoom, UserInbox as ParleyUserInbox, RateLimiter } from '../../worker/index.ts'
 
@@ -117,18 +120,106 @@ function instrument(className, ctx) {
   }
 }
 
+/** D1 statements since the isolate started: per request route of the Worker, and per object class. */
+const d1 = { byRoute: {}, byObject: {}, overloaded: 0, upgrades: 0 }
+
+/** The route of a path, ids replaced, as a key. */
+function routeOf(request) {
+  const path = new URL(request.url).pathname.replace(
+    /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g,
+    ':id',
+  )
+  const upgrade = request.headers.get('upgrade')?.toLowerCase() === 'websocket'
+  return `${request.method} ${path}${upgrade ? ' (upgrade)' : ''}`
+}
+
+/**
+ * The real binding, each statement run tallied into `tally.statements` (a batch counts
+ * each of its statements, exec() one). The statements stay the real ones, so batch() takes them.
+ */
+function count(tally, n) {
+  tally.statements += n
+  // After the request's answer (its waitUntil work): straight into the route's totals.
+  if (tally.late) {
+    tally.late.statements += n
+    tally.late.afterAnswer += n
+  }
+}
+
+function countedDb(db, tally) {
+  const wrap = (stmt) => {
+    const bind = stmt.bind.bind(stmt)
+    const run = (name) => {
+      const real = stmt[name].bind(stmt)
+      return (...args) => {
+        count(tally, 1)
+        return real(...args)
+      }
+    }
+    return Object.assign(stmt, {
+      first: run('first'),
+      all: run('all'),
+      run: run('run'),
+      raw: run('raw'),
+      bind: (...values) => wrap(bind(...values)),
+    })
+  }
+  return {
+    prepare: (query) => wrap(db.prepare(query)),
+    batch: (statements) => {
+      count(tally, statements.length)
+      return db.batch(statements)
+    },
+    exec: (query) => {
+      count(tally, 1)
+      return db.exec(query)
+    },
+    withSession: (c) => db.withSession(c),
+    dump: () => db.dump(),
+  }
+}
+
+function objectEnv(className, env) {
+  let tally = d1.byObject[className]
+  if (!tally) {
+    tally = { statements: 0, late: null }
+    d1.byObject[className] = tally
+  }
+  return { ...env, DB: countedDb(env.DB, tally) }
+}
+
 export class ChatRoom extends ParleyChatRoom {
   constructor(ctx, env) {
     instrument('ChatRoom', ctx)
-    super(ctx, env)
+    super(ctx, objectEnv('ChatRoom', env))
   }
 }
 
 export class UserInbox extends ParleyUserInbox {
   constructor(ctx, env) {
     instrument('UserInbox', ctx)
-    super(ctx, env)
+    super(ctx, objectEnv('UserInbox', env))
   }
+}
+
+async function countedFetch(request, env, ctx) {
+  const tally = { statements: 0, late: null }
+  const key = routeOf(request)
+  const res = await app.fetch(request, { ...env, DB: countedDb(env.DB, tally) }, ctx)
+  let stat = d1.byRoute[key]
+  if (!stat) {
+    stat = { requests: 0, statements: 0, maxPerRequest: 0, afterAnswer: 0 }
+    d1.byRoute[key] = stat
+  }
+  stat.requests++
+  stat.statements += tally.statements
+  tally.late = stat
+  if (tally.statements > stat.maxPerRequest) stat.maxPerRequest = tally.statements
+  if (res.status === 101) {
+    d1.upgrades++
+    if (res.headers.has('retry-after')) d1.overloaded++
+  }
+  return res
 }
 
 export { RateLimiter }
@@ -147,7 +238,9 @@ function report() {
 export default {
   fetch(request, env, ctx) {
     // Loopback only: the bench's wrangler dev listens on 127.0.0.1.
-    if (new URL(request.url).pathname === '/api/__bench/storage') return Response.json(report())
-    return app.fetch(request, env, ctx)
+    const path = new URL(request.url).pathname
+    if (path === '/api/__bench/storage') return Response.json(report())
+    if (path === '/api/__bench/d1') return Response.json(d1)
+    return countedFetch(request, env, ctx)
   },
 }
