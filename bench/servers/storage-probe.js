@@ -8,7 +8,13 @@
 // binding the Worker and the objects are given, and the upgrades answered 1013 (a 101
 // carrying Retry-After) for the reconnect storm (`--storm`). Plain JavaScript: the bench is
 // type-checked as Node code, and this file runs inside workerd.
-import app, { ChatRoom as ParleyChatRoom, UserInbox as ParleyUserInbox, RateLimiter } from '../../worker/index.ts'
+import app, {
+  ChatRoom as ParleyChatRoom,
+  KeyRotation as ParleyKeyRotation,
+  RetentionWalk as ParleyRetentionWalk,
+  UserInbox as ParleyUserInbox,
+  RateLimiter,
+} from '../../worker/index.ts'
 
 /** Per class: totals over every instance since the isolate started (module state outlives hibernation). */
 const totals = new Map()
@@ -220,6 +226,19 @@ async function countedFetch(request, env, ctx) {
     if (res.headers.has('retry-after')) d1.overloaded++
   }
   return res
+}
+
+// The other objects, their D1 statements counted too (their storage is not instrumented).
+export class KeyRotation extends ParleyKeyRotation {
+  constructor(ctx, env) {
+    super(ctx, objectEnv('KeyRotation', env))
+  }
+}
+
+export class RetentionWalk extends ParleyRetentionWalk {
+  constructor(ctx, env) {
+    super(ctx, objectEnv('RetentionWalk', env))
+  }
 }
 
 export { RateLimiter }
