@@ -50,6 +50,11 @@ export interface StormRun {
     statements: number
     perSocketReconnect: number
     perUserReconnect: number
+    /**
+     * The same without the HTTP probes that follow a failed attempt (GET …/messages, GET
+     * /api/notifications): a deploy on Cloudflare has no downtime, so no attempt fails there.
+     */
+    perSocketReconnectWithoutProbes: number
     /** The most one upgrade cost, by socket: the budget is 2. */
     maxPerUpgrade: { chat: number; notifications: number }
     byRoute: Record<string, RouteStat>
@@ -70,6 +75,8 @@ const CLIENT_LIKE: ReconnectPolicy = {
   maxAttempts: 60,
   clientBackoff: true,
 }
+/** The routes of the web client's probes after a failed attempt (clientLike below). */
+const PROBE_ROUTE = /^GET \/api\/(conversations\/:id\/messages|notifications)$/
 const SETTLE_MS = 3_000
 const RECONNECT_WAIT_MS = 180_000
 const DELIVERY_WAIT_MS = 30_000
@@ -142,6 +149,10 @@ export async function runStorm(
         statements,
         perSocketReconnect: round2(statements / Math.max(1, fromKill.count)),
         perUserReconnect: round2(statements / (pairs * 2)),
+        perSocketReconnectWithoutProbes: round2(
+          (statements - routes.filter(([k]) => PROBE_ROUTE.test(k)).reduce((n, [, r]) => n + r.statements, 0)) /
+            Math.max(1, fromKill.count),
+        ),
         maxPerUpgrade: {
           chat: maxOfRoute(routes, /conversations\/:id\/ws \(upgrade\)$/),
           notifications: maxOfRoute(routes, /notifications\/ws \(upgrade\)$/),

@@ -242,7 +242,7 @@ function stormSection(r: StormResult): string[] {
     `| kill → socket live again | ${pct(s.reconnectMs)} |`,
     `| server healthy → socket live again | ${pct(s.afterHealthyMs)} |`,
     `| upgrades answered 1013 + Retry-After (server; client closes) | ${s.overloaded.server}; ${s.overloaded.clientCloses} |`,
-    `| D1 statements after the deploy (Worker and objects) | ${s.d1.statements}: ${s.d1.perSocketReconnect} per socket reconnect, ${s.d1.perUserReconnect} per user |`,
+    `| D1 statements after the deploy (Worker and objects) | ${s.d1.statements}: ${s.d1.perSocketReconnect} per socket reconnect, ${s.d1.perUserReconnect} per user; ${s.d1.perSocketReconnectWithoutProbes} per socket reconnect without the probes after failed attempts |`,
     `| most D1 statements in one upgrade (budget 2) | chat ${s.d1.maxPerUpgrade.chat}, notifications ${s.d1.maxPerUpgrade.notifications} |`,
     `| D1 statements/requests by route | ${routes.join('; ')} |`,
     `| D1 statements by object class | ${objects.join('; ') || 'none'} |`,
