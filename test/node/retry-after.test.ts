@@ -8,7 +8,12 @@ import {
   retryAfterDelay,
   retryAfterOf,
 } from '../../client/src/chat/backoff.ts'
-import { overloadReason, UpgradeBucket, upgradeRateOf } from '../../worker/sockets/upgrade-rate.ts'
+import {
+  DEFAULT_UPGRADES_PER_SECOND,
+  overloadReason,
+  UpgradeBucket,
+  upgradeRateOf,
+} from '../../worker/sockets/upgrade-rate.ts'
 
 describe('the Retry-After of a 1013', () => {
   it('is read from the reason the server sends', () => {
@@ -57,8 +62,8 @@ describe('the upgrade bucket of an object', () => {
   })
 
   it('falls back to the default rate for a missing or bad setting', () => {
-    expect(upgradeRateOf({}).perSecond).toBe(10)
-    expect(upgradeRateOf({ MAX_UPGRADES_PER_SECOND: '0' }).perSecond).toBe(10)
-    expect(upgradeRateOf({ MAX_UPGRADES_PER_SECOND: 'lots' }).perSecond).toBe(10)
+    expect(upgradeRateOf({}).perSecond).toBe(DEFAULT_UPGRADES_PER_SECOND)
+    expect(upgradeRateOf({ MAX_UPGRADES_PER_SECOND: '0' }).perSecond).toBe(DEFAULT_UPGRADES_PER_SECOND)
+    expect(upgradeRateOf({ MAX_UPGRADES_PER_SECOND: 'lots' }).perSecond).toBe(DEFAULT_UPGRADES_PER_SECOND)
   })
 })

@@ -15,7 +15,8 @@ export interface UpgradeRate {
   burst: number
 }
 
-export const DEFAULT_UPGRADES_PER_SECOND = 10
+/** With its burst of 60, every socket one room may hold (2 members × MAX_SOCKETS_PER_USER) can come back at once. */
+export const DEFAULT_UPGRADES_PER_SECOND = 30
 /** Upgrades one Worker isolate lets wait on D1 at once; the next is answered 1013. */
 export const DEFAULT_PENDING_UPGRADES = 100
 
