@@ -2,6 +2,7 @@
 // queries per reconnect; ADR 010): the statements really run, counted on the real binding
 // (helpers/d1-count.ts), for each socket upgrade and for the HTTP reads a reconnecting client
 // makes; and that the one statement reading the peer and the pair's blocks keeps every rule.
+import { env } from 'cloudflare:test'
 import { afterEach, describe, expect, it } from 'vitest'
 import { countD1, type D1Tally } from './helpers/d1-count.ts'
 import { call, problemOf, type SignedUp, signUp } from './helpers/http.ts'
@@ -77,6 +78,29 @@ describe('D1 statements per reconnect', () => {
       expect(res!.status, path).toBe(200)
       expect(statements.length, `${path}:\n${statements.join('\n')}`).toBeLessThanOrEqual(BUDGET)
     }
+  })
+})
+
+describe("the session's last_seen_at", () => {
+  it('is not refreshed by an upgrade, and once by the reads a reconnecting client makes at once', async () => {
+    const [a, b] = await pair()
+    const stale = new Date(Date.now() - 3_600_000).toISOString()
+    await env.DB.prepare('update sessions set last_seen_at = ? where user_id = ?').bind(stale, a.id).run()
+    const upgrades = await statementsOf(async () => {
+      open.push(await openChat(a.cookie, b.id))
+      open.push(await openSocket('/api/notifications/ws', a.cookie))
+    })
+    expect(upgrades.filter((q) => /^update "sessions"/.test(q))).toEqual([])
+    const paths = ['/api/conversations', '/api/notifications?limit=1', `/api/conversations/${b.id}/messages?limit=1`]
+    const reads = await statementsOf(async () => {
+      const answers = await Promise.all(paths.map((path) => call(path, { cookie: a.cookie })))
+      for (const res of answers) {
+        expect(res.status).toBe(200)
+        await res.text()
+      }
+    })
+    // The write is started before each answer (in waitUntil), so it is counted by now.
+    expect(reads.filter((q) => /^update "sessions"/.test(q))).toHaveLength(1)
   })
 })
 

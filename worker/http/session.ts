@@ -11,6 +11,22 @@ import { notSignedIn, Problem } from './problem.ts'
 
 // last_seen_at is refreshed at most this often, so reads don't each cost a D1 write.
 const TOUCH_EVERY_MS = 5 * 60_000
+/**
+ * Sessions this isolate refreshed lately: the requests a reconnecting client makes at once
+ * all find the same stale row, and one write is enough (ADR 010). Bounded: past this many
+ * entries it starts afresh, which costs at most one extra write per session.
+ */
+const touchedHere = new Map<string, number>()
+const MAX_TOUCHED_HERE = 10_000
+
+function dueForTouch(sessionId: string, lastSeenAt: string, now = Date.now()): boolean {
+  if (now - Date.parse(lastSeenAt) <= TOUCH_EVERY_MS) return false
+  const here = touchedHere.get(sessionId)
+  if (here !== undefined && now - here <= TOUCH_EVERY_MS) return false
+  if (touchedHere.size >= MAX_TOUCHED_HERE) touchedHere.clear()
+  touchedHere.set(sessionId, now)
+  return true
+}
 
 export async function loadSession(c: Context<AppEnv>): Promise<SessionContext | null> {
   const token = getCookie(c, SESSION_COOKIE)
@@ -22,7 +38,7 @@ export async function loadSession(c: Context<AppEnv>): Promise<SessionContext | 
   // A socket upgrade only reads: a reconnect storm after a deploy must not cost a write per
   // socket (ADR 010); the HTTP requests a reconnecting client makes refresh it instead.
   const upgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket'
-  if (!upgrade && Date.now() - Date.parse(found.session.lastSeenAt) > TOUCH_EVERY_MS) {
+  if (!upgrade && dueForTouch(found.session.id, found.session.lastSeenAt)) {
     c.executionCtx.waitUntil(touchSession(c.var.db, found.session.id).run())
   }
   const user = await toUser(await keyringOf(c.env), found.user)
