@@ -103,12 +103,11 @@ export class LiveSocket {
   /** When the socket last became live (performance.now()); 0 before. */
   readyAt = 0
   /**
-   * Run before an attempt that follows a failed one, as the web client probes the same
-   * route over HTTP then (chat-session.ts, notifications-socket.ts); a throw fails the attempt.
+   * Run right after a handshake that failed, before the retry is scheduled, as the web
+   * client probes the same route over HTTP then (live-socket.ts, chat-session.ts,
+   * notifications-socket.ts); its outcome changes nothing here.
    */
   prepare: (() => Promise<void>) | null = null
-  /** The last attempt never became live: the next one runs `prepare` first. */
-  private failedLast = false
   /** The Retry-After of the 1013 that closed the last connection, if it was one. */
   private retryAfterS: number | null = null
 
@@ -170,21 +169,6 @@ export class LiveSocket {
 
   private connect(): void {
     if (this.finished) return
-    const prepare = this.failedLast ? this.prepare : null
-    if (prepare) {
-      prepare().then(
-        () => this.dial(),
-        () => {
-          if (!this.finished) this.retry()
-        },
-      )
-      return
-    }
-    this.dial()
-  }
-
-  private dial(): void {
-    if (this.finished) return
     const resuming = this.policy.resume && this.lastSeq >= 0
     const since = resuming && this.policy.since && this.lastRev >= 0 ? this.lastRev : null
     const url = this.endpoint.url(resuming ? this.lastSeq : null, since)
@@ -223,8 +207,13 @@ export class LiveSocket {
       if (wasReady) this.attempts = 0
       // 1013: the server is up but overloaded, and said when to come back (ADR 010).
       this.retryAfterS = code === 1013 ? retryAfterOf(reason.toString()) : null
-      this.failedLast = !wasReady && code !== 1013
-      this.retry()
+      const probe = !wasReady && code !== 1013 ? this.prepare : null
+      if (!probe) return this.retry()
+      this.ws = null
+      probe().then(
+        () => this.retry(),
+        () => this.retry(),
+      )
     })
   }
 
@@ -254,7 +243,6 @@ export class LiveSocket {
     if (frame.type === this.firstFrame && !this.isReady) {
       this.isReady = true
       this.readyAt = performance.now()
-      this.failedLast = false
       this.attempts = 0
       if (frame.type === 'ready') {
         const ready = frame as unknown as ReadyFrame

@@ -1,7 +1,7 @@
 // Reconnect storm (issue 15): N signed-in users each hold a chat socket and a notifications
 // socket; then a "deploy" (the whole `wrangler dev` killed and started again, as the restart
 // mode does) and every client comes back as the web client would: its jittered backoff
-// (client/src/chat/backoff.ts), the HTTP probe it makes after a failed attempt, the
+// (client/src/chat/backoff.ts), the HTTP probe it makes right after a failed handshake, the
 // conversation list it loads when its notifications socket opens, and the wait a 1013 asks
 // for. Served from the storage probe (servers/storage-probe.js), which counts the D1
 // statements of every request and object. Reports D1 statements per reconnect, the time
@@ -183,9 +183,9 @@ function maxOfRoute(routes: [string, RouteStat][], pattern: RegExp): number {
 }
 
 /**
- * The web client's HTTP around a reconnect: after a failed attempt, the chat socket probes its
- * history route and the notifications socket the notifications list (the attempt fails if the
- * probe does); when a notifications socket opens, the conversation list is loaded.
+ * The web client's HTTP around a reconnect: right after a failed handshake, the chat socket
+ * probes its history route and the notifications socket the notifications list; when a
+ * notifications socket opens, the conversation list is loaded.
  */
 function clientLike(session: Session, baseUrl: string, counters: NetCounters) {
   const counts = { probes: 0, conversationLists: 0, failed: 0 }

@@ -26,9 +26,10 @@ export interface LiveSocketOptions {
   /** The URL for the next attempt; called each time (the chat socket's `after` moves on). */
   url: () => string
   /**
-   * Runs before every attempt (the first, and each after a failure). It may load state the
-   * socket needs or check that retrying makes sense; throwing a StopError ends the socket,
-   * any other error counts as a failed attempt.
+   * Runs before every attempt with `afterFailure` false (it may load state the socket
+   * needs), and right after a handshake that failed with `afterFailure` true (to check that
+   * retrying makes sense). Throwing a StopError ends the socket; any other error before an
+   * attempt counts as a failed attempt, after a failed handshake it changes nothing.
    */
   prepare?: (afterFailure: boolean) => Promise<void>
   onOpen?: () => void
@@ -83,7 +84,6 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
   let ws: WebSocket | null = null
   let attempt = 0
   let running = false
-  let failedLast = false
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   let heartbeatTimer: ReturnType<typeof setInterval> | undefined
   let pongTimer: ReturnType<typeof setTimeout> | undefined
@@ -126,8 +126,26 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
   }
 
   function retryAfterFailure(): void {
-    failedLast = true
     schedule(backoffDelay(attempt++))
+  }
+
+  /**
+   * A handshake failed, and a browser cannot tell a refusal (401, 403, 404) from a network
+   * failure: the same route over HTTP says which, asked now rather than before the next
+   * attempt. While the server is down the probe fails too, costing it nothing; once it is
+   * back, the next attempt dials at once, so a reconnect after a deploy is one request, not
+   * a probe and then the upgrade (ADR 010).
+   */
+  async function probeAfterFailure(): Promise<void> {
+    const mine = generation
+    try {
+      await options.prepare?.(true)
+    } catch (err) {
+      if (mine !== generation || !running) return
+      if (err instanceof StopError) return halt(err.reason, err.message)
+    }
+    if (mine !== generation || !running) return
+    retryAfterFailure()
   }
 
   function halt(reason: StopReason, detail: string): void {
@@ -146,7 +164,7 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
     setState('connecting')
     setRetryAt(null)
     try {
-      await options.prepare?.(failedLast)
+      await options.prepare?.(false)
     } catch (err) {
       if (mine !== generation || !running) return
       if (err instanceof StopError) return halt(err.reason, err.message)
@@ -164,7 +182,6 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
     socket.onopen = () => {
       opened = true
       attempt = 0
-      failedLast = false
       setLastProblem(null)
       setState('open')
       heartbeatTimer = setInterval(ping, HEARTBEAT_MS)
@@ -230,7 +247,6 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
         break
       case 4408:
         setLastProblem('Too many messages too quickly. Reconnecting shortly.')
-        failedLast = false
         schedule(FLOOD_PAUSE_MS + backoffDelay(0))
         break
       case 1013: {
@@ -238,21 +254,18 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
         // plus jitter, instead of the usual quick retry; the server is up, so no probe.
         const seconds = retryAfterOf(reason)
         setLastProblem('The server is busy. Reconnecting shortly.')
-        failedLast = false
         schedule(seconds === null ? backoffDelay(attempt++) : retryAfterDelay(seconds))
         break
       }
       case 1012:
         // A deploy or restart: come straight back (a little jitter spreads the tabs).
-        failedLast = false
         schedule(backoffDelay(0))
         break
       default:
         if (opened) {
           // It was up: the first retry is quick, later ones back off.
-          failedLast = false
           schedule(backoffDelay(attempt++))
-        } else retryAfterFailure()
+        } else void probeAfterFailure()
     }
   }
 
@@ -287,7 +300,6 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
       if (running) return
       running = true
       attempt = 0
-      failedLast = false
       window.addEventListener('offline', onOffline)
       window.addEventListener('online', onOnline)
       document.addEventListener('visibilitychange', onVisible)
