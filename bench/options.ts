@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { ROOT } from '../scripts/lib/dev-server.ts'
 import type { TargetName } from './load/targets.ts'
 
-export type Mode = 'full' | 'idle' | 'restart' | 'chaos' | 'ci' | 'changes' | 'cost'
+export type Mode = 'full' | 'idle' | 'restart' | 'chaos' | 'ci' | 'changes' | 'cost' | 'storm'
 
 export interface BenchOptions {
   mode: Mode
@@ -20,6 +20,8 @@ export interface BenchOptions {
   /** The light-load latency runs (1 message/s per member): their loads (none skips them) and length. */
   light: { pairs: number[]; seconds: number }
   idle: { users: number; seconds: number; wakeSample: number }
+  /** Reconnect storm: signed-in users (chat + notifications socket each) reconnecting after a deploy. */
+  storm: { users: number }
   /** The cost of changes (a mode, and the last part of the full run): pairs and operations per member; null skips it. */
   changes: { pairs: number; operations: number } | null
   /** What a message costs on Cloudflare (a mode, and part of the full run): pairs, messages per member, rate per member; null skips it. */
@@ -41,6 +43,10 @@ export const USAGE = `npm run bench -- [flags]
   (no mode flag)          full run: loads 10,100,500 pairs on Parley and both references,
                           a light-load latency run and the argon2id timing
   --idle N                hold N signed-in users idle (chat + notifications sockets)
+  --storm [N]             reconnect storm: N signed-in users (default 1000), chat + notifications
+                          socket each, reconnect after a deploy (wrangler dev restarted) with the web
+                          client's backoff; D1 queries per reconnect, time until all are back, 1013s,
+                          one message per pair after it
   --restart               kill and restart Parley mid-run; check resume and read state
   --chaos                 drop client sockets at random mid-run; same checks
   --ci                    short correctness-only run (20 pairs x 50 messages, one restart, chaos)
@@ -86,12 +92,22 @@ function positive(name: string, value: string | undefined, fallback: number): nu
   return n
 }
 
+/** `--storm` may come without its count: it then takes the default. */
+function withStormCount(argv: string[]): string[] {
+  return argv.map((arg, i) =>
+    arg === '--storm' && !/^\d/.test(argv[i + 1] ?? '') ? `--storm=${DEFAULT_STORM_USERS}` : arg,
+  )
+}
+
+export const DEFAULT_STORM_USERS = 1000
+
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
-    args: argv,
+    args: withStormCount(argv),
     strict: true,
     options: {
       idle: { type: 'string' },
+      storm: { type: 'string' },
       restart: { type: 'boolean' },
       chaos: { type: 'boolean' },
       ci: { type: 'boolean' },
@@ -124,27 +140,30 @@ export function parseOptions(argv: string[]): BenchOptions {
   }
   const chosen = [
     values.idle !== undefined,
+    values.storm !== undefined,
     values.restart,
     values.chaos,
     values.ci,
     values.changes,
     values.cost,
   ].filter(Boolean).length
-  if (chosen > 1) throw new Error('choose one of --idle, --restart, --chaos, --ci, --changes, --cost')
+  if (chosen > 1) throw new Error('choose one of --idle, --storm, --restart, --chaos, --ci, --changes, --cost')
   const mode: Mode =
     values.idle !== undefined
       ? 'idle'
-      : values.restart
-        ? 'restart'
-        : values.chaos
-          ? 'chaos'
-          : values.ci
-            ? 'ci'
-            : values.changes
-              ? 'changes'
-              : values.cost
-                ? 'cost'
-                : 'full'
+      : values.storm !== undefined
+        ? 'storm'
+        : values.restart
+          ? 'restart'
+          : values.chaos
+            ? 'chaos'
+            : values.ci
+              ? 'ci'
+              : values.changes
+                ? 'changes'
+                : values.cost
+                  ? 'cost'
+                  : 'full'
   const faultMode = mode === 'restart' || mode === 'chaos' || mode === 'ci'
   const pairs = values.pairs
     ? list(values.pairs).map((p) => positive('pairs', p, 1))
@@ -175,6 +194,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       seconds: positive('idle-seconds', values['idle-seconds'], 15),
       wakeSample: positive('wake-sample', values['wake-sample'], 20),
     },
+    storm: { users: Math.max(2, Math.floor(positive('storm', values.storm, DEFAULT_STORM_USERS))) },
     changes:
       mode === 'changes'
         ? {

@@ -12,6 +12,7 @@ import { measureHashTime } from './modes/hash-time.ts'
 import { runIdle } from './modes/idle.ts'
 import { type LoadRun, runLoad } from './modes/load-run.ts'
 import { type CostRun, type CostServer, runMessageCost } from './modes/message-cost.ts'
+import { runStorm } from './modes/storm.ts'
 import { type BenchOptions, messagesFor, parseOptions, USAGE } from './options.ts'
 import { machineLine } from './report/markdown.ts'
 import { type BenchResult, type FullResult, saveResult } from './report/results.ts'
@@ -25,6 +26,7 @@ import { machineInfo } from './system/machine.ts'
 const WATCHDOG_MS: Record<BenchOptions['mode'], number> = {
   full: 90 * 60_000,
   idle: 30 * 60_000,
+  storm: 30 * 60_000,
   restart: 15 * 60_000,
   chaos: 15 * 60_000,
   ci: 8 * 60_000,
@@ -92,6 +94,17 @@ async function main(): Promise<number> {
     )
     const correct = idle.closedWhileIdle === 0 && idle.net.http5xx === 0 && idle.firstMessageMs.count > 0
     result = { ...base, mode: 'idle', idle, correct, finishedAt: '', serverLog: parley.findings }
+  } else if (opts.mode === 'storm') {
+    const users = await ensureUsers(parley.url, 2 * Math.ceil(opts.storm.users / 2), accountsPath(opts), counters, log)
+    const storm = await runStorm(parleyTarget(parley.url, users), parley, opts.storm.users, log)
+    const correct =
+      storm.reconnected === storm.sockets &&
+      storm.messages.lost === 0 &&
+      storm.d1.maxPerUpgrade.chat <= 2 &&
+      storm.d1.maxPerUpgrade.notifications <= 2 &&
+      storm.net.http5xx === 0 &&
+      parley.findings.http5xx === 0
+    result = { ...base, mode: 'storm', storm, correct, finishedAt: '', serverLog: parley.findings }
   } else if (opts.mode === 'changes') {
     const changes = await changeCost(opts, parley, counters)
     const correct = changes.correct && counters.http5xx === 0 && parley.findings.http5xx === 0

@@ -51,6 +51,10 @@ export interface Env {
   EDIT_WINDOW_SECONDS?: string
   MAX_SOCKETS_PER_SESSION?: string
   MAX_SOCKETS_PER_USER?: string
+  /** Socket upgrades one object admits per second (burst twice that) before answering 1013 (upgrade-rate.ts). */
+  MAX_UPGRADES_PER_SECOND?: string
+  /** Socket upgrades one Worker isolate lets wait on D1 at once before answering 1013. */
+  MAX_PENDING_UPGRADES?: string
   /** Milliseconds between the steps of a census or re-encryption (default 20). */
   KEY_ROTATION_PAUSE_MS?: string
   /** Days a message is kept; 0 (the default) keeps forever (room-retention.ts). */

@@ -6,6 +6,7 @@ import type { AppEnv } from './env.ts'
 import { checkOrigin } from './http/origin.ts'
 import { Problem } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
+import { upgradeGate } from './http/upgrade-gate.ts'
 import { noteRetentionPolicy } from './rooms/retention-walk.ts'
 import { admin } from './routes/admin/index.ts'
 import { attachments } from './routes/attachments.ts'
@@ -50,6 +51,7 @@ app.use('*', async (c, next) => {
 })
 app.use('/api/*', checkOrigin)
 app.use('/api/*', noteRetentionPolicy)
+app.use('/api/*', upgradeGate)
 app.use('/api/*', async (c, next) => {
   c.set('db', openDb(c.env.DB))
   await next()

@@ -4,6 +4,7 @@
 // when the policy says so, `&since=<highest rev seen>`, so missed edits, deletions and
 // reactions come back as `update` frames).
 import WebSocket from 'ws'
+import { backoffDelay, retryAfterDelay, retryAfterOf } from '../../client/src/chat/backoff.ts'
 import type { Message } from '../../protocol/api.ts'
 import type { ServerFrame } from '../../protocol/frames.ts'
 import type { NetCounters } from './stats.ts'
@@ -27,6 +28,8 @@ export interface ReconnectPolicy {
   capMs: number
   /** Consecutive failed attempts before the socket gives up for good. */
   maxAttempts: number
+  /** Wait as the web client does (client/src/chat/backoff.ts) instead of baseMs/capMs. */
+  clientBackoff?: boolean
 }
 
 export const NO_RECONNECT: ReconnectPolicy = { enabled: false, resume: false, baseMs: 0, capMs: 0, maxAttempts: 0 }
@@ -97,6 +100,16 @@ export class LiveSocket {
   /** The frame type that means "this socket is live": `ready` (chat) or `unread` (notifications). */
   private readonly firstFrame: string
   private opened: { resolve: () => void; reject: (e: Error) => void } | null = null
+  /** When the socket last became live (performance.now()); 0 before. */
+  readyAt = 0
+  /**
+   * Run right after a handshake that failed, before the retry is scheduled, as the web
+   * client probes the same route over HTTP then (live-socket.ts, chat-session.ts,
+   * notifications-socket.ts); its outcome changes nothing here.
+   */
+  prepare: (() => Promise<void>) | null = null
+  /** The Retry-After of the 1013 that closed the last connection, if it was one. */
+  private retryAfterS: number | null = null
 
   constructor(endpoint: Endpoint, policy: ReconnectPolicy, counters: NetCounters, firstFrame = 'ready') {
     this.endpoint = endpoint
@@ -185,14 +198,22 @@ export class LiveSocket {
       if (status) this.counters.countHttp(Number(status))
       else this.counters.connectErrors++
     })
-    ws.on('close', (code: number) => {
+    ws.on('close', (code: number, reason: Buffer) => {
       if (this.ws !== ws) return
       const wasReady = this.isReady
       this.isReady = false
       this.counters.countClose(code)
       if (this.finished) return
       if (wasReady) this.attempts = 0
-      this.retry()
+      // 1013: the server is up but overloaded, and said when to come back (ADR 012).
+      this.retryAfterS = code === 1013 ? retryAfterOf(reason.toString()) : null
+      const probe = !wasReady && code !== 1013 ? this.prepare : null
+      if (!probe) return this.retry()
+      this.ws = null
+      probe().then(
+        () => this.retry(),
+        () => this.retry(),
+      )
     })
   }
 
@@ -221,6 +242,7 @@ export class LiveSocket {
     }
     if (frame.type === this.firstFrame && !this.isReady) {
       this.isReady = true
+      this.readyAt = performance.now()
       this.attempts = 0
       if (frame.type === 'ready') {
         const ready = frame as unknown as ReadyFrame
@@ -291,8 +313,16 @@ export class LiveSocket {
     // Exponential backoff with "equal jitter": half fixed, half random, so a crowd of
     // clients that lost the server together does not come back in lockstep.
     const ceiling = Math.min(cap, base * 2 ** this.attempts)
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2)
-    this.attempts++
+    const told = this.retryAfterS
+    this.retryAfterS = null
+    const delay =
+      told !== null
+        ? retryAfterDelay(told)
+        : this.policy.clientBackoff
+          ? backoffDelay(this.attempts)
+          : ceiling / 2 + Math.random() * (ceiling / 2)
+    // A 1013 is not a failed attempt: the server answered, and set the wait itself.
+    if (told === null) this.attempts++
     if (this.opened === null) this.counters.reconnects++
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null

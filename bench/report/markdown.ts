@@ -5,7 +5,15 @@ import { describeDiff } from '../modes/faults.ts'
 import type { LoadRun } from '../modes/load-run.ts'
 import { COST_CASE_LABELS, type CostRun } from '../modes/message-cost.ts'
 import type { MachineInfo } from '../system/machine.ts'
-import type { BenchResult, ChangesResult, CostResult, FaultResult, FullResult, IdleResult } from './results.ts'
+import type {
+  BenchResult,
+  ChangesResult,
+  CostResult,
+  FaultResult,
+  FullResult,
+  IdleResult,
+  StormResult,
+} from './results.ts'
 
 export function renderMarkdown(results: BenchResult[], chart: string | null): string {
   const out: string[] = ['# Parley bench: latest results', '']
@@ -17,6 +25,7 @@ export function renderMarkdown(results: BenchResult[], chart: string | null): st
     else if (r.mode === 'idle') out.push(...idleSection(r))
     else if (r.mode === 'changes') out.push(...changesSection(r))
     else if (r.mode === 'cost') out.push(...costSection(r))
+    else if (r.mode === 'storm') out.push(...stormSection(r))
     else out.push(...faultSection(r))
   }
   return `${out.join('\n')}\n`
@@ -315,6 +324,36 @@ function idleSection(r: IdleResult): string[] {
     `| peer's notifications socket hears of the first message | ${pct(i.firstConversationFrameMs)} |`,
     `| ping on every socket at once (answered without waking) | ${pct(i.pingMs)} |`,
     `| sockets closed while idle; 5xx | ${i.closedWhileIdle}; ${i.net.http5xx} (server log ${r.serverLog.http5xx}) |`,
+    '',
+  ]
+}
+
+function stormSection(r: StormResult): string[] {
+  const s = r.storm
+  const pct = (p: { p50: number; p99: number; max: number; count: number }) =>
+    `p50 ${p.p50} / p99 ${p.p99} / max ${p.max} ms (n=${p.count})`
+  const routes = Object.entries(s.d1.byRoute)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${v.statements}/${v.requests} (max ${v.maxPerRequest})`)
+  const objects = Object.entries(s.d1.byObject).map(([k, v]) => `${k} ${v.statements}`)
+  return [
+    `${heading('Reconnect storm', r)} — ${r.correct ? 'passed' : '**FAILED**'}`,
+    '',
+    '| figure | value |',
+    '|---|---|',
+    `| signed-in users (chat + notifications socket each) | ${s.users} (${s.sockets} sockets), connected in ${s.connectS} s |`,
+    `| deploy: wrangler dev killed and started again | healthy after ${s.downMs} ms |`,
+    `| sockets live again | ${s.reconnected} / ${s.sockets} |`,
+    `| kill → socket live again | ${pct(s.reconnectMs)} |`,
+    `| server healthy → socket live again | ${pct(s.afterHealthyMs)} |`,
+    `| upgrades answered 1013 + Retry-After (server; client closes) | ${s.overloaded.server}; ${s.overloaded.clientCloses} |`,
+    `| D1 statements after the deploy (Worker and objects) | ${s.d1.statements}: ${s.d1.perSocketReconnect} per socket reconnect, ${s.d1.perUserReconnect} per user; ${s.d1.perSocketReconnectWithoutProbes} per socket reconnect without the probes after failed attempts |`,
+    `| most D1 statements in one upgrade (budget 2) | chat ${s.d1.maxPerUpgrade.chat}, notifications ${s.d1.maxPerUpgrade.notifications} |`,
+    `| D1 statements/requests by route | ${routes.join('; ')} |`,
+    `| D1 statements by object class | ${objects.join('; ') || 'none'} |`,
+    `| client HTTP while reconnecting: probes, conversation lists (failed) | ${s.requests.probes}, ${s.requests.conversationLists} (${s.requests.failed}) |`,
+    `| one message per pair after the storm: delivered / lost | ${s.messages.delivered} / ${s.messages.lost} |`,
+    `| 5xx (client; server log) | ${s.net.http5xx}; ${r.serverLog.http5xx} |`,
     '',
   ]
 }

@@ -8,6 +8,7 @@ import type { HashTime } from '../modes/hash-time.ts'
 import type { IdleRun } from '../modes/idle.ts'
 import type { LoadRun } from '../modes/load-run.ts'
 import type { CostRun } from '../modes/message-cost.ts'
+import type { StormRun } from '../modes/storm.ts'
 import type { Mode } from '../options.ts'
 import type { ServerLogFindings } from '../servers/parley.ts'
 import type { MachineInfo } from '../system/machine.ts'
@@ -55,14 +56,19 @@ export interface IdleResult extends ResultBase {
   idle: IdleRun
 }
 
+export interface StormResult extends ResultBase {
+  mode: 'storm'
+  storm: StormRun
+}
+
 export interface FaultResult extends ResultBase {
   mode: 'restart' | 'chaos' | 'ci'
   runs: FaultRun[]
 }
 
-export type BenchResult = FullResult | IdleResult | FaultResult | ChangesResult | CostResult
+export type BenchResult = FullResult | IdleResult | FaultResult | ChangesResult | CostResult | StormResult
 
-const MODES: Mode[] = ['full', 'changes', 'cost', 'idle', 'restart', 'chaos', 'ci']
+const MODES: Mode[] = ['full', 'changes', 'cost', 'idle', 'storm', 'restart', 'chaos', 'ci']
 
 /** Writes this result, then rebuilds the Markdown summary and the chart; returns the Markdown. */
 export function saveResult(outDir: string, result: BenchResult): string {

@@ -16,7 +16,10 @@ export async function loadSession(c: Context<AppEnv>, fresh = false): Promise<Se
   if (!token) return null
   const claims = await verifySession(c.env.JWT_SECRET, token)
   if (!claims) return null
-  return inboxOf(c.env, claims.userId).checkSession(claims.userId, claims.sessionId, fresh)
+  // A socket upgrade only reads: a reconnect storm after a deploy must not cost a write per
+  // socket (ADR 012); the HTTP requests a reconnecting client makes refresh last_seen_at.
+  const touch = c.req.header('upgrade')?.toLowerCase() !== 'websocket'
+  return inboxOf(c.env, claims.userId).checkSession(claims.userId, claims.sessionId, { fresh, touch })
 }
 
 function sessionMiddleware(fresh: boolean): MiddlewareHandler<AppEnv> {

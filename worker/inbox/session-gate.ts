@@ -21,6 +21,13 @@ export const TOUCH_EVERY_MS = 5 * 60_000
 /** Sessions remembered at once; the least recently checked makes way (a user has a handful). */
 const MAX_REMEMBERED = 64
 
+export interface SessionCheck {
+  /** Read D1 whatever is remembered: where a role must be current (ADR 010). */
+  fresh?: boolean
+  /** Refresh last_seen_at when it is due; a socket upgrade does not (ADR 012). */
+  touch?: boolean
+}
+
 interface Remembered {
   user: User
   createdAt: string
@@ -39,11 +46,13 @@ export class SessionGate {
     private readonly waitUntil: (work: Promise<unknown>) => void,
   ) {}
 
-  /**
-   * The session's user when `sessionId` of `userId` is live, else null. `fresh` reads D1
-   * whatever is remembered: for the requests where a role must be current (ADR 010).
-   */
-  async check(userId: string, sessionId: string, fresh = false, now = Date.now()): Promise<SessionContext | null> {
+  /** The session's user when `sessionId` of `userId` is live, else null. */
+  async check(
+    userId: string,
+    sessionId: string,
+    { fresh = false, touch = true }: SessionCheck = {},
+    now = Date.now(),
+  ): Promise<SessionContext | null> {
     if (this.ended.has(sessionId)) return null
     let hit = this.live.get(sessionId)
     // A refresh this gate sent may not have reached D1 yet: the later of the two counts.
@@ -70,7 +79,7 @@ export class SessionGate {
       this.live.delete(sessionId)
       this.live.set(sessionId, hit)
     }
-    if (now - hit.lastSeenAt > TOUCH_EVERY_MS) {
+    if (touch && now - hit.lastSeenAt > TOUCH_EVERY_MS) {
       hit.lastSeenAt = now
       this.waitUntil(touchSession(openDb(this.env.DB), sessionId, new Date(now)).run())
     }

@@ -24,10 +24,11 @@ import type { PassCursor, PassPage } from '../keys/token-tally.ts'
 import { type PushNotice, pushConfigured, type StoredSubscription } from '../push/web-push.ts'
 import { chatLimitsOf, SocketGates } from '../rooms/flood-gate.ts'
 import { roomById } from '../rooms/room-key.ts'
-import { admission, refusal, socketLimitsOf } from '../sockets/admission.ts'
+import { admission, overloadedSocket, refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { EndedSessions } from '../sockets/ended-sessions.ts'
 import { trySend } from '../sockets/send.ts'
+import { UpgradeBucket, upgradeRateOf } from '../sockets/upgrade-rate.ts'
 import { meterDurableObject } from '../usage/metered-object.ts'
 import { attachMeter } from '../usage/object-meter.ts'
 import { USER_INBOX_RPC } from '../usage/rpc-methods.ts'
@@ -37,7 +38,7 @@ import { passInboxPage } from './inbox-reencrypt.ts'
 import { forgetPurged } from './inbox-retention.ts'
 import { type NotificationRow, NotificationStore } from './notification-store.ts'
 import { PushSender } from './push-sender.ts'
-import { SessionGate } from './session-gate.ts'
+import { type SessionCheck, SessionGate } from './session-gate.ts'
 import { openAttachments, toMessage } from './stored-message.ts'
 import type { ConversationReceipt, ConversationUpdate, StoredAttachment, StoredMessage } from './updates.ts'
 import { migrateInbox } from './user-inbox-schema.ts'
@@ -73,6 +74,7 @@ export class UserInbox extends DurableObject<Env> {
   private readonly peers = new Map<string, { peer: Peer; at: number }>()
   /** Sessions ended here lately: their upgrades still on the way are refused (EndedSessions). */
   private readonly ended = new EndedSessions()
+  private readonly upgrades: UpgradeBucket
   private readonly gates: SocketGates
   private readonly notifications: NotificationStore
   private readonly pushes: PushSender
@@ -93,6 +95,7 @@ export class UserInbox extends DurableObject<Env> {
     this.blocks = new InboxBlocks(this.sql)
     this.erasure = new AccountErasure(ctx, this.sql, env)
     this.sessions = new SessionGate(env, this.ended, (work) => ctx.waitUntil(work))
+    this.upgrades = new UpgradeBucket(upgradeRateOf(env))
     void ctx.blockConcurrencyWhile(async () => migrateInbox(this.sql))
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
   }
@@ -106,6 +109,9 @@ export class UserInbox extends DurableObject<Env> {
     const sessionId = request.headers.get('x-parley-session') ?? ''
     // The account is being erased: its sessions are gone, one still on its way is refused.
     if (this.erasure.active) return refusal('session-ended')
+    // Overload: more upgrades than this inbox takes per second are told when to come back.
+    const wait = this.upgrades.take()
+    if (wait > 0) return overloadedSocket(wait)
     const open = this.ctx
       .getWebSockets()
       .filter((ws) => ws.readyState === WebSocket.OPEN)
@@ -386,11 +392,11 @@ export class UserInbox extends DurableObject<Env> {
 
   /**
    * Whether this session of the user is live, for every signed-in request (SessionGate,
-   * ADR 010); null when it is not, or the account is being erased. `fresh` reads D1 first.
+   * ADR 010); null when it is not, or the account is being erased.
    */
-  checkSession(userId: string, sessionId: string, fresh = false): Promise<SessionContext | null> | null {
+  checkSession(userId: string, sessionId: string, how: SessionCheck = {}): Promise<SessionContext | null> | null {
     if (this.erasure.active) return null
-    return this.sessions.check(userId, sessionId, fresh)
+    return this.sessions.check(userId, sessionId, how)
   }
 
   /** The user's row changed in D1 (names, roles, settings): the next request reads it again. */

@@ -19,13 +19,15 @@ import { attachmentLimitsOf } from '../attachments/attachment-limits.ts'
 import { encryptText, type FernetKeyring } from '../crypto/fernet.ts'
 import { keyringOf } from '../crypto/keys.ts'
 import { guardSql } from '../db/param-limit.ts'
+import { toPeer } from '../db/users.ts'
 import type { Env } from '../env.ts'
 import { Problem } from '../http/problem.ts'
 import type { ConversationUpdate } from '../inbox/updates.ts'
 import { keyFingerprints } from '../keys/fingerprints.ts'
 import type { PassCursor, PassPage } from '../keys/token-tally.ts'
-import { refusal, socketLimitsOf } from '../sockets/admission.ts'
+import { overloadedSocket, refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
+import { UpgradeBucket, upgradeRateOf } from '../sockets/upgrade-rate.ts'
 import { meterDurableObject } from '../usage/metered-object.ts'
 import { attachMeter } from '../usage/object-meter.ts'
 import { CHAT_ROOM_RPC } from '../usage/rpc-methods.ts'
@@ -43,6 +45,7 @@ import { MessageLog } from './message-log.ts'
 import { MessageView } from './message-view.ts'
 import { Notices } from './notices.ts'
 import { Outbox } from './outbox.ts'
+import { openPeerRow } from './peer-header.ts'
 import { PeerProfiles } from './peer-profiles.ts'
 import { type AttachmentRow, RoomAttachments } from './room-attachments.ts'
 import { parseBlockers, RoomBlocks } from './room-blocks.ts'
@@ -81,6 +84,8 @@ export const ROOM_HEADERS = {
   receipts: 'x-parley-receipts',
   /** The members who blocked the other, comma-separated ('' for none): see room-blocks.ts. */
   blockers: 'x-parley-blockers',
+  /** The peer's row, sealed (peer-header.ts): no D1 read in the room on a cold start. */
+  peer: 'x-parley-peer',
 } as const
 
 /** How long a conversation's first message may wait for both lists to have it before it is acknowledged anyway. */
@@ -111,6 +116,7 @@ export class ChatRoom extends DurableObject<Env> {
   private readonly commits: GroupCommit<PendingChange>
   private readonly gates: SocketGates
   private readonly writers: MemberGates
+  private readonly upgrades: UpgradeBucket
   private readonly editWindowMs: number
   private readonly sockets: RoomSockets
   private readonly profiles: PeerProfiles
@@ -141,6 +147,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.editWindowMs = editWindowMsOf(env)
     this.gates = new SocketGates(limits)
     this.writers = new MemberGates(limits)
+    this.upgrades = new UpgradeBucket(upgradeRateOf(env))
     this.sockets = new RoomSockets(ctx, socketLimitsOf(env))
     this.outbox = new Outbox({
       deliverTo: (userId) => this.deliverTo(userId),
@@ -186,6 +193,9 @@ export class ChatRoom extends DurableObject<Env> {
     if (!this.isMember(userId)) return new Response('Not a member of this conversation', { status: 403 })
     this.noteReceipts(request.headers.get(ROOM_HEADERS.receipts))
     this.setBlocks(this.members!, parseBlockers(request.headers.get(ROOM_HEADERS.blockers)))
+    // Overload: more upgrades than this room takes per second are told when to come back.
+    const wait = this.upgrades.take()
+    if (wait > 0) return overloadedSocket(wait)
     // Refused before any work; checked again below, after the awaits.
     const early = this.sockets.admission(userId, sessionId)
     if (early !== 'ok') return refusal(early)
@@ -195,7 +205,11 @@ export class ChatRoom extends DurableObject<Env> {
     const after = cursor(params.get('after'))
     const since = cursor(params.get('since'))
 
-    const peer = await this.profiles.of(this.peerOf(userId))
+    const peerId = this.peerOf(userId)
+    const keys = await keyringOf(this.env)
+    const sealed = await openPeerRow(keys, request.headers.get(ROOM_HEADERS.peer), peerId)
+    if (sealed) this.profiles.prime(peerId, await toPeer(keys, sealed))
+    const peer = await this.profiles.of(peerId)
     if (!peer) return new Problem(404, 'user-not-found', 'There is no user with that id.').toResponse()
     if (this.erasure.isErased(userId)) return refusal('session-ended')
     // A room the deletion has not reached yet (or never listed) learns of it here.

@@ -27,6 +27,11 @@ export class PeerProfiles {
     return peer
   }
 
+  /** The profile the Worker read for this upgrade (peer-header.ts): fresher than any cached one. */
+  prime(userId: string, peer: Peer): void {
+    this.peers.set(userId, { peer: Promise.resolve(peer), at: Date.now() })
+  }
+
   /** The member's profile changed for good (their account was deleted): read it again. */
   forget(userId: string): void {
     this.peers.delete(userId)

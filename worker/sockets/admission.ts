@@ -3,7 +3,9 @@
 // caps per session and per user (configurable, README "Limits"). Also the answers an
 // object gives the upgrades it refuses.
 import { Problem } from '../http/problem.ts'
+import { closeWith } from './close.ts'
 import type { EndedSessions } from './ended-sessions.ts'
+import { overloadReason } from './upgrade-rate.ts'
 
 export interface SocketLimits {
   perSession: number
@@ -63,4 +65,18 @@ export function endedSessionSocket(): Response {
   server.accept()
   server.close(4401, 'session ended')
   return new Response(null, { status: 101, webSocket: client })
+}
+
+/**
+ * The answer to an upgrade the server will not take now (overload, or D1 failing): a socket
+ * accepted and closed at once with 1013 (Try Again Later), the delay in its reason and in
+ * the 101's Retry-After header, so the client waits that long (plus jitter) instead of
+ * coming straight back, and nothing queues behind the upgrade (ADR 012). A `closing` frame
+ * goes first, as for every server close (ADR 005).
+ */
+export function overloadedSocket(retryAfterS: number): Response {
+  const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
+  server.accept()
+  closeWith(server, 1013, overloadReason(retryAfterS))
+  return new Response(null, { status: 101, webSocket: client, headers: { 'Retry-After': String(retryAfterS) } })
 }

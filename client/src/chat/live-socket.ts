@@ -1,11 +1,11 @@
 // A WebSocket that stays up: reconnects with backoff, detects dead connections with a
 // ping/pong heartbeat, pauses while the browser is offline, and applies the close-code
-// policy of the contract (4401, 4403, 4408, 1012), acting on the `closing` frame that announces
+// policy of the contract (4401, 4403, 4408, 1012, 1013), acting on the `closing` frame that announces
 // a server's close rather than waiting for the close event (ADR 005). Shared by the chat and
 // notifications sockets.
 import { createSignal } from 'solid-js'
 import { PING_FRAME } from '../../../protocol/frames.ts'
-import { backoffDelay } from './backoff.ts'
+import { backoffDelay, retryAfterDelay, retryAfterOf } from './backoff.ts'
 
 export const HEARTBEAT_MS = 25_000
 /** No frame at all this long after a ping: the connection is dead even if the socket says open. */
@@ -26,9 +26,10 @@ export interface LiveSocketOptions {
   /** The URL for the next attempt; called each time (the chat socket's `after` moves on). */
   url: () => string
   /**
-   * Runs before every attempt (the first, and each after a failure). It may load state the
-   * socket needs or check that retrying makes sense; throwing a StopError ends the socket,
-   * any other error counts as a failed attempt.
+   * Runs before every attempt with `afterFailure` false (it may load state the socket
+   * needs), and right after a handshake that failed with `afterFailure` true (to check that
+   * retrying makes sense). Throwing a StopError ends the socket; any other error before an
+   * attempt counts as a failed attempt, after a failed handshake it changes nothing.
    */
   prepare?: (afterFailure: boolean) => Promise<void>
   onOpen?: () => void
@@ -62,11 +63,12 @@ export interface LiveSocket {
   retryNow(): void
 }
 
-/** The code of a `closing` frame (protocol/frames.ts ClosingFrame), or null for any other frame. */
-function closingCode(frame: unknown): number | null {
+/** The code and reason of a `closing` frame (protocol/frames.ts ClosingFrame), or null for any other frame. */
+function closingOf(frame: unknown): { code: number; reason: string } | null {
   if (typeof frame !== 'object' || frame === null) return null
-  const { type, code } = frame as { type?: unknown; code?: unknown }
-  return type === 'closing' && typeof code === 'number' ? code : null
+  const { type, code, reason } = frame as { type?: unknown; code?: unknown; reason?: unknown }
+  if (type !== 'closing' || typeof code !== 'number') return null
+  return { code, reason: typeof reason === 'string' ? reason : '' }
 }
 
 /** The ws:// or wss:// URL of a path on this origin (CSP connect-src 'self' allows it). */
@@ -82,7 +84,6 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
   let ws: WebSocket | null = null
   let attempt = 0
   let running = false
-  let failedLast = false
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   let heartbeatTimer: ReturnType<typeof setInterval> | undefined
   let pongTimer: ReturnType<typeof setTimeout> | undefined
@@ -125,8 +126,26 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
   }
 
   function retryAfterFailure(): void {
-    failedLast = true
     schedule(backoffDelay(attempt++))
+  }
+
+  /**
+   * A handshake failed, and a browser cannot tell a refusal (401, 403, 404) from a network
+   * failure: the same route over HTTP says which, asked now rather than before the next
+   * attempt. While the server is down the probe fails too, costing it nothing; once it is
+   * back, the next attempt dials at once, so a reconnect after a deploy is one request, not
+   * a probe and then the upgrade (ADR 012).
+   */
+  async function probeAfterFailure(): Promise<void> {
+    const mine = generation
+    try {
+      await options.prepare?.(true)
+    } catch (err) {
+      if (mine !== generation || !running) return
+      if (err instanceof StopError) return halt(err.reason, err.message)
+    }
+    if (mine !== generation || !running) return
+    retryAfterFailure()
   }
 
   function halt(reason: StopReason, detail: string): void {
@@ -145,7 +164,7 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
     setState('connecting')
     setRetryAt(null)
     try {
-      await options.prepare?.(failedLast)
+      await options.prepare?.(false)
     } catch (err) {
       if (mine !== generation || !running) return
       if (err instanceof StopError) return halt(err.reason, err.message)
@@ -163,7 +182,6 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
     socket.onopen = () => {
       opened = true
       attempt = 0
-      failedLast = false
       setLastProblem(null)
       setState('open')
       heartbeatTimer = setInterval(ping, HEARTBEAT_MS)
@@ -180,13 +198,13 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
       } catch {
         return
       }
-      const closing = closingCode(frame)
+      const closing = closingOf(frame)
       if (closing !== null) {
         // The server is closing this socket with that code; its close event can come seconds
         // later (ADR 005), so the socket counts as closed with that code now.
         abandon()
-        options.onClose?.(closing)
-        onClosed(closing, true)
+        options.onClose?.(closing.code)
+        onClosed(closing.code, true, closing.reason)
         return
       }
       options.onFrame(frame)
@@ -195,7 +213,7 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
       if (mine !== generation) return
       abandon()
       options.onClose?.(event.code)
-      onClosed(event.code, opened)
+      onClosed(event.code, opened, event.reason)
     }
   }
 
@@ -215,7 +233,7 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
     }
   }
 
-  function onClosed(code: number, opened: boolean): void {
+  function onClosed(code: number, opened: boolean, reason = ''): void {
     if (!running) {
       setState('stopped')
       return
@@ -229,20 +247,25 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
         break
       case 4408:
         setLastProblem('Too many messages too quickly. Reconnecting shortly.')
-        failedLast = false
         schedule(FLOOD_PAUSE_MS + backoffDelay(0))
         break
+      case 1013: {
+        // The server is overloaded and said when to come back (ADR 012): wait that long,
+        // plus jitter, instead of the usual quick retry; the server is up, so no probe.
+        const seconds = retryAfterOf(reason)
+        setLastProblem('The server is busy. Reconnecting shortly.')
+        schedule(seconds === null ? backoffDelay(attempt++) : retryAfterDelay(seconds))
+        break
+      }
       case 1012:
         // A deploy or restart: come straight back (a little jitter spreads the tabs).
-        failedLast = false
         schedule(backoffDelay(0))
         break
       default:
         if (opened) {
           // It was up: the first retry is quick, later ones back off.
-          failedLast = false
           schedule(backoffDelay(attempt++))
-        } else retryAfterFailure()
+        } else void probeAfterFailure()
     }
   }
 
@@ -277,7 +300,6 @@ export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
       if (running) return
       running = true
       attempt = 0
-      failedLast = false
       window.addEventListener('offline', onOffline)
       window.addEventListener('online', onOnline)
       document.addEventListener('visibilitychange', onVisible)

@@ -10,6 +10,7 @@ export class TestSocket {
   private cursor = 0
   private waiters: (() => void)[] = []
   closeCode: number | null = null
+  closeReason: string | null = null
   ready: Frame | null = null
   readonly closed: Promise<number>
 
@@ -25,6 +26,7 @@ export class TestSocket {
     })
     ws.addEventListener('close', (e) => {
       this.closeCode = e.code
+      this.closeReason = e.reason
       resolveClosed(e.code)
       this.wake()
     })
