@@ -1,8 +1,8 @@
 // Sessions that ended while one of their upgrades may still be in flight. The Worker checks
-// a session against D1 before it forwards an upgrade, so an upgrade that passed that check
-// can reach an object just after the session ended there; the object must then refuse it.
-// Remembering an ended session for a few minutes covers any upgrade in flight: a later one
-// fails the D1 check.
+// a session (with the user's inbox, ADR 010) before it forwards an upgrade, so an upgrade
+// that passed that check can reach an object just after the session ended there; the object
+// must then refuse it. Remembering an ended session for a few minutes covers any upgrade in
+// flight: a later one fails the check. The inbox's session gate also reads this list.
 
 /** Longer than any upgrade takes between the Worker's session check and the object. */
 const REMEMBER_MS = 10 * 60_000
