@@ -58,6 +58,7 @@ interface ConversationRow extends Record<string, SqlStorageValue> {
   last_activity_at: string
   notified_up_to: number
   rev: number
+  delivered_up_to: number
 }
 
 interface SocketAttachment {
@@ -144,58 +145,44 @@ export class UserInbox extends DurableObject<Env> {
     let rev = current?.rev ?? 0
     let fresh: NotificationRow[] = []
     let changes: { edited: NotificationRow[]; removed: NotificationRow[] } = { edited: [], removed: [] }
-    let changed = false
     let marked = 0
+    const changed = !current || update.version > current.version
+    // A device is connected: the room marks these messages delivered from this answer.
+    const live = this.ctx.getWebSockets().some((ws) => ws.readyState === WebSocket.OPEN)
     this.ctx.storage.transactionSync(() => {
-      if (!current || update.version > current.version) {
-        changed = true
-        this.sql.exec(
-          `insert into conversations (room_id, peer_id, version, last_seq, last_message, unread, read_up_to,
-             peer_read_up_to, last_activity_at, notified_up_to)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-           on conflict (room_id) do update set version = excluded.version, last_seq = excluded.last_seq,
-             last_message = excluded.last_message, unread = excluded.unread, read_up_to = excluded.read_up_to,
-             peer_read_up_to = excluded.peer_read_up_to, last_activity_at = excluded.last_activity_at`,
-          update.roomId,
-          update.peerId,
-          update.version,
-          update.lastSeq,
-          update.lastMessage ? JSON.stringify(update.lastMessage) : null,
-          update.unread,
-          update.readUpTo,
-          update.peerReadUpTo,
-          update.lastActivityAt,
-        )
-      }
       // A new conversation has no notifications an edit could concern.
+      let nextRev = rev
       if (!current || update.changesAfter <= rev) {
         changes = this.notifications.applyChanges(update.roomId, update.changes)
-        if (update.rev > rev) {
-          rev = update.rev
-          this.sql.exec('update conversations set rev = ? where room_id = ?', rev, update.roomId)
-        }
+        nextRev = Math.max(rev, update.rev)
       }
       if (update.purgedUpTo) changes.removed.push(...forgetPurged(this.sql, update.roomId, update.purgedUpTo))
       // De-duplicated by (room, seq): a seq at or below notified_up_to was notified already.
       const before = current?.notified_up_to ?? 0
       const added = this.notifications.add(update.roomId, update.peerId, update.notifications, before, update.readUpTo)
       fresh = added.fresh
-      if (added.notifiedUpTo > before) {
+      const notifiedUpTo = Math.max(before, added.notifiedUpTo)
+      const deliveredBefore = current?.delivered_up_to ?? 0
+      const deliveredUpTo = live ? Math.max(deliveredBefore, update.lastSeq) : deliveredBefore
+      // The conversation's row is written once per delivery, whatever moved in it: each
+      // statement on it is a row written, billed (issue 15).
+      if (changed) this.writeConversation(update, nextRev, notifiedUpTo, deliveredUpTo)
+      else if (nextRev !== rev || notifiedUpTo !== before || deliveredUpTo !== deliveredBefore) {
         this.sql.exec(
-          'update conversations set notified_up_to = ? where room_id = ?',
-          added.notifiedUpTo,
+          'update conversations set rev = ?, notified_up_to = ?, delivered_up_to = ? where room_id = ?',
+          nextRev,
+          notifiedUpTo,
+          deliveredUpTo,
           update.roomId,
         )
       }
+      rev = nextRev
       // Reading in the room reads its notifications; only a moved read position can.
       if (update.readUpTo > (current?.read_up_to ?? 0))
         marked = this.notifications.readUpTo(update.roomId, update.readUpTo)
     })
     const notified = fresh.length > 0 || changes.edited.length > 0 || changes.removed.length > 0
     const unreadChanged = fresh.length > 0 || marked > 0 || changes.removed.some((r) => r.read === 0)
-    const live = this.ctx.getWebSockets().some((ws) => ws.readyState === WebSocket.OPEN)
-    // The room marks it delivered from this answer.
-    if (live) this.noteReported(update.roomId, update.lastSeq)
     if (live && (changed || notified || unreadChanged))
       await this.pushChanges(update.roomId, fresh, changes, unreadChanged)
     // Nobody is connected: tell the user's devices through Web Push instead.
@@ -218,6 +205,36 @@ export class UserInbox extends DurableObject<Env> {
         }),
       )
     }
+  }
+
+  /** The conversation's row as this update has it, with the counters the inbox keeps. */
+  private writeConversation(
+    update: ConversationUpdate,
+    rev: number,
+    notifiedUpTo: number,
+    deliveredUpTo: number,
+  ): void {
+    this.sql.exec(
+      `insert into conversations (room_id, peer_id, version, last_seq, last_message, unread, read_up_to,
+         peer_read_up_to, last_activity_at, notified_up_to, rev, delivered_up_to)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (room_id) do update set version = excluded.version, last_seq = excluded.last_seq,
+         last_message = excluded.last_message, unread = excluded.unread, read_up_to = excluded.read_up_to,
+         peer_read_up_to = excluded.peer_read_up_to, last_activity_at = excluded.last_activity_at,
+         notified_up_to = excluded.notified_up_to, rev = excluded.rev, delivered_up_to = excluded.delivered_up_to`,
+      update.roomId,
+      update.peerId,
+      update.version,
+      update.lastSeq,
+      update.lastMessage ? JSON.stringify(update.lastMessage) : null,
+      update.unread,
+      update.readUpTo,
+      update.peerReadUpTo,
+      update.lastActivityAt,
+      notifiedUpTo,
+      rev,
+      deliveredUpTo,
+    )
   }
 
   private noteReported(roomId: string, upTo: number): void {
