@@ -36,7 +36,7 @@ import { GroupCommit } from './group-commit.ts'
 import { InboxSnapshots } from './inbox-snapshot.ts'
 import { MemberErasure } from './member-erasure.ts'
 import { MemberState } from './member-state.ts'
-import { MessageLog } from './message-log.ts'
+import { MessageLog, type MessageRow } from './message-log.ts'
 import { MessageView } from './message-view.ts'
 import { Notices } from './notices.ts'
 import { Outbox } from './outbox.ts'
@@ -149,6 +149,9 @@ export class ChatRoom extends DurableObject<Env> {
         // Storage or the keyring failed: nothing of the batch was acknowledged, and the
         // clients resend with the same clientIds once the socket closes.
         console.error('chat room: changes could not be stored', err)
+        // The batch's statements before the failure may still commit (no savepoint): memory
+        // is read back from storage, as on a wake, so the inboxes are told again.
+        this.load()
         this.sockets.closeAll(1011, 'could not store messages')
       },
     )
@@ -538,14 +541,17 @@ export class ChatRoom extends DurableObject<Env> {
     if (touched.length > 0) await this.view.warm([...this.log.many(touched).values()])
     // Right before the transaction, in the same turn: nothing commits after an erasure's flag.
     for (const r of this.erasure.screen(batch)) this.send(r.ws, r.frame)
-    const fx = this.log.transaction(() => {
+    // Whether a recipient is looking does not change within the block: asked once per member.
+    const viewing = new Map<string, boolean>()
+    // One implicit transaction, no savepoint (message-log.ts): a throw is handled as a wake.
+    const fx = this.log.implicit(() => {
       const effects = applyBatch(
         {
           log: this.log,
           attachments: this.attachments,
           peerOf: (u) => this.peerOf(u),
           isEnded: (s) => this.sockets.isEnded(s),
-          viewing: (u) => this.sockets.isViewing(u),
+          viewing: (u) => viewing.get(u) ?? viewing.set(u, this.sockets.isViewing(u)).get(u)!,
           blocked: this.blocks.active,
           bodyOf: (seq) => this.bodies.peek(seq)?.text,
           editWindowMs: this.editWindowMs,
@@ -568,7 +574,11 @@ export class ChatRoom extends DurableObject<Env> {
       // A conversation is listed once it holds a message (CONTRACT.md): its first message is
       // acknowledged only once both lists and the staff's list have it. Once per conversation.
       if (fx.stored.some((r) => r.seq === 1)) await this.listNewConversation()
-      const fresh = this.framesOf([...fx.stored.map((r) => r.seq)], 'message')
+      // A batch of sends only changed nothing but its new rows, which the inserts returned:
+      // their frames need not read them back.
+      const fresh = batch.every((p) => p.frame.type === 'send')
+        ? this.framesOfRows(fx.stored, 'message')
+        : this.framesOf([...fx.stored.map((r) => r.seq)], 'message')
       const updates = this.framesOf(
         [...fx.changed].sort((a, b) => a - b),
         'update',
@@ -692,8 +702,20 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Frames for these messages as stored now; bodies were put or warmed before the commit. */
   private framesOf(seqs: number[], type: 'message' | 'update'): ServerFrame[] {
+    return this.lateFrames(this.view.frames(seqs, type, { readAt: this.receiptsOn() }), type)
+  }
+
+  /** framesOf() for rows the caller holds as stored now (ascending seq), not read again. */
+  private framesOfRows(rows: MessageRow[], type: 'message' | 'update'): ServerFrame[] {
+    return this.lateFrames(this.view.framesOfRows(rows, type, { readAt: this.receiptsOn() }), type)
+  }
+
+  /** The frames built, and those whose bodies were not at hand sent once decrypted. */
+  private lateFrames(
+    { frames, late }: { frames: ServerFrame[]; late: number[] },
+    type: 'message' | 'update',
+  ): ServerFrame[] {
     const options = { readAt: this.receiptsOn() }
-    const { frames, late } = this.view.frames(seqs, type, options)
     if (late.length > 0) {
       // Not expected (all was warmed or put just before): these follow once decrypted.
       console.error(`chat room ${this.ctx.id.toString()}: frames built late for ${late.length} messages`)
