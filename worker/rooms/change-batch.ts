@@ -94,8 +94,7 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
   for (const p of batch) {
     if (ctx.isEnded(p.sessionId)) continue
     const f = p.frame
-    const isPlain = f.type === 'send' && f.replyTo === undefined && (f.attachments ?? []).length === 0
-    if (isPlain && !ctx.blocked) {
+    if (isPlainSend(f) && !ctx.blocked) {
       const recipient = ctx.peerOf(p.userId)
       const message = newMessage(p, f, ctx.at, !ctx.viewing(recipient))
       plain.push({ p, body: f.body, recipient, message })
@@ -175,6 +174,11 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
   insertPlain()
   for (const row of fx.stored) fx.changed.delete(row.seq)
   return fx
+}
+
+/** A send with no quote and no files: all it writes is its row (MessageLog.insertMany). */
+export function isPlainSend(f: ChangeFrame): f is Extract<ChangeFrame, { type: 'send' }> {
+  return f.type === 'send' && f.replyTo === undefined && (f.attachments ?? []).length === 0
 }
 
 function newMessage(

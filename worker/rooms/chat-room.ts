@@ -28,7 +28,7 @@ import { refusal, socketLimitsOf } from '../sockets/admission.ts'
 import { closeWith } from '../sockets/close.ts'
 import { ActivityCounters } from './activity-counters.ts'
 import { BodyCache } from './body-cache.ts'
-import { applyBatch, type ChangeFrame, type PendingChange } from './change-batch.ts'
+import { applyBatch, type ChangeFrame, isPlainSend, type PendingChange } from './change-batch.ts'
 import { editWindowMsOf } from './change-rules.ts'
 import { migrate } from './chat-room-schema.ts'
 import { chatLimitsOf, type FloodGate, MemberGates, SocketGates } from './flood-gate.ts'
@@ -149,9 +149,6 @@ export class ChatRoom extends DurableObject<Env> {
         // Storage or the keyring failed: nothing of the batch was acknowledged, and the
         // clients resend with the same clientIds once the socket closes.
         console.error('chat room: changes could not be stored', err)
-        // The batch's statements before the failure may still commit (no savepoint): memory
-        // is read back from storage, as on a wake, so the inboxes are told again.
-        this.load()
         this.sockets.closeAll(1011, 'could not store messages')
       },
     )
@@ -543,8 +540,9 @@ export class ChatRoom extends DurableObject<Env> {
     for (const r of this.erasure.screen(batch)) this.send(r.ws, r.frame)
     // Whether a recipient is looking does not change within the block: asked once per member.
     const viewing = new Map<string, boolean>()
-    // One implicit transaction, no savepoint (message-log.ts): a throw is handled as a wake.
-    const fx = this.log.implicit(() => {
+    // A batch of plain sends only inserts rows: no savepoint is needed to take them back.
+    const sendsOnly = batch.every((p) => isPlainSend(p.frame))
+    const apply = () => {
       const effects = applyBatch(
         {
           log: this.log,
@@ -561,7 +559,8 @@ export class ChatRoom extends DurableObject<Env> {
         batch,
       )
       return effects
-    })
+    }
+    const fx = sendsOnly ? this.log.appendOnly(apply) : this.log.transaction(apply)
     for (const [seq, body] of fx.bodies) this.bodies.put(seq, body)
     for (const seq of fx.deleted) this.bodies.forget(seq)
     if (fx.destroyed.length > 0) this.ctx.waitUntil(this.destroyFiles(fx.destroyed))
@@ -576,7 +575,7 @@ export class ChatRoom extends DurableObject<Env> {
       if (fx.stored.some((r) => r.seq === 1)) await this.listNewConversation()
       // A batch of sends only changed nothing but its new rows, which the inserts returned:
       // their frames need not read them back.
-      const fresh = batch.every((p) => p.frame.type === 'send')
+      const fresh = sendsOnly
         ? this.framesOfRows(fx.stored, 'message')
         : this.framesOf([...fx.stored.map((r) => r.seq)], 'message')
       const updates = this.framesOf(

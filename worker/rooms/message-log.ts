@@ -81,18 +81,26 @@ export class MessageLog {
   }
 
   /**
-   * Runs `fn` in the turn's implicit transaction, without a savepoint of its own: the group
-   * commit's path (ADR 004). Its statements commit together when the turn ends, as in
-   * transaction(), but SQLite keeps no sub-journal copy of every page they touch (which
-   * spilled to a new temporary file on each batch). A throw keeps the statements before it
-   * (the turn still commits them), so the counters are read back from storage instead of
-   * restored: memory matches what is stored, and the caller treats the room as just woken.
+   * Runs `fn`, which only inserts messages, in the turn's implicit transaction without a
+   * savepoint of its own: a group commit of plain sends (ADR 004). Its statements commit
+   * together when the turn ends, as in transaction(), but SQLite keeps no sub-journal copy
+   * of the pages they touch (which spilled to a new temporary file on each batch). A throw
+   * takes back the messages inserted before it, so none of the batch is stored; should that
+   * fail too, the counters are read back from storage, so memory matches what is stored.
    */
-  implicit<T>(fn: () => T): T {
+  appendOnly<T>(fn: () => T): T {
+    const seq = this.lastSeq
+    const rev = this.lastRev
     try {
       return fn()
     } catch (err) {
-      this.load()
+      try {
+        this.sql.exec('delete from messages where seq > ?', seq)
+        this.lastSeq = seq
+        this.lastRev = rev
+      } catch {
+        this.load()
+      }
       throw err
     }
   }
