@@ -3,7 +3,7 @@
 // the room must do once the batch is durable; nothing here touches sockets or memory caches.
 import type { ClientFrame, ServerFrame } from '../../protocol/frames.ts'
 import { BLOCKED, type Refusal, refuseDelete, refuseEdit, refuseReact, refuseReply } from './change-rules.ts'
-import type { MessageLog, MessageRow } from './message-log.ts'
+import type { MessageLog, MessageRow, NewMessage } from './message-log.ts'
 import type { AttachmentRow, RoomAttachments } from './room-attachments.ts'
 
 export type ChangeFrame = Extract<ClientFrame, { type: 'send' | 'edit' | 'delete' | 'react' }>
@@ -66,18 +66,43 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
     const about = p.frame.type === 'send' ? { clientId: p.frame.clientId } : { seq: p.frame.seq }
     fx.errors.push({ ws: p.ws, frame: { type: 'error', code: r.code, message: r.message, ...about } })
   }
+  // A retry (a clientId this sender used here) stores nothing: the original goes back,
+  // whatever the retry says. Looked up only when the send would otherwise fail.
+  const retried = (p: PendingChange, clientId: string) => {
+    const original = ctx.log.byClientId(p.userId, clientId)
+    if (original) fx.retried.push({ ws: p.ws, row: original })
+    return !!original
+  }
+  // Plain sends (no quote, no files) wait here and are inserted together (insertMany),
+  // before any other frame of the batch is applied and at its end: the order stays.
+  const plain: { p: PendingChange; body: string; recipient: string; message: NewMessage }[] = []
+  const insertPlain = () => {
+    if (plain.length === 0) return
+    const rows = ctx.log.insertMany(plain.map((q) => q.message))
+    rows.forEach((row, i) => {
+      const q = plain[i]!
+      if (!row) {
+        retried(q.p, q.message.clientId)
+        return
+      }
+      fx.stored.push(row)
+      fx.bodies.set(row.seq, q.body)
+      if (q.message.notify) fx.owed.set(q.recipient, row.seq)
+    })
+    plain.length = 0
+  }
   for (const p of batch) {
     if (ctx.isEnded(p.sessionId)) continue
     const f = p.frame
+    if (isPlainSend(f) && !ctx.blocked) {
+      const recipient = ctx.peerOf(p.userId)
+      const message = newMessage(p, f, ctx.at, !ctx.viewing(recipient))
+      plain.push({ p, body: f.body, recipient, message })
+      continue
+    }
+    insertPlain()
     switch (f.type) {
       case 'send': {
-        // A retry (a clientId this sender used here) stores nothing: the original goes back,
-        // whatever the retry says. Looked up only when the send would otherwise fail.
-        const retried = () => {
-          const original = ctx.log.byClientId(p.userId, f.clientId)
-          if (original) fx.retried.push({ ws: p.ws, row: original })
-          return !!original
-        }
         const files = f.attachments ?? []
         const refusal =
           (ctx.blocked ? BLOCKED : null) ??
@@ -89,21 +114,14 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
                 message: 'An attachment is not one of your uploads to this conversation, or was sent already.',
               })
         if (refusal) {
-          if (!retried()) refuse(p, refusal)
+          if (!retried(p, f.clientId)) refuse(p, refusal)
           continue
         }
         const recipient = ctx.peerOf(p.userId)
         const notify = !ctx.viewing(recipient)
-        const row = ctx.log.insert({
-          clientId: f.clientId,
-          senderId: p.userId,
-          token: p.token!,
-          sentAt: ctx.at,
-          notify,
-          replyTo: f.replyTo ?? null,
-        })
+        const row = ctx.log.insert(newMessage(p, f, ctx.at, notify))
         if (!row) {
-          retried()
+          retried(p, f.clientId)
           continue
         }
         ctx.attachments.claim(files, row.seq)
@@ -153,6 +171,21 @@ export function applyBatch(ctx: BatchContext, batch: readonly PendingChange[]): 
       }
     }
   }
+  insertPlain()
   for (const row of fx.stored) fx.changed.delete(row.seq)
   return fx
+}
+
+/** A send with no quote and no files: all it writes is its row (MessageLog.insertMany). */
+export function isPlainSend(f: ChangeFrame): f is Extract<ChangeFrame, { type: 'send' }> {
+  return f.type === 'send' && f.replyTo === undefined && (f.attachments ?? []).length === 0
+}
+
+function newMessage(
+  p: PendingChange,
+  f: Extract<ChangeFrame, { type: 'send' }>,
+  at: string,
+  notify: boolean,
+): NewMessage {
+  return { clientId: f.clientId, senderId: p.userId, token: p.token!, sentAt: at, notify, replyTo: f.replyTo ?? null }
 }

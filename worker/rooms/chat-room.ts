@@ -33,7 +33,7 @@ import { attachMeter } from '../usage/object-meter.ts'
 import { CHAT_ROOM_RPC } from '../usage/rpc-methods.ts'
 import { ActivityCounters } from './activity-counters.ts'
 import { BodyCache } from './body-cache.ts'
-import { applyBatch, type ChangeFrame, type PendingChange } from './change-batch.ts'
+import { applyBatch, type ChangeFrame, isPlainSend, type PendingChange } from './change-batch.ts'
 import { editWindowMsOf } from './change-rules.ts'
 import { migrate } from './chat-room-schema.ts'
 import { chatLimitsOf, type FloodGate, MemberGates, SocketGates } from './flood-gate.ts'
@@ -41,7 +41,7 @@ import { GroupCommit } from './group-commit.ts'
 import { InboxSnapshots } from './inbox-snapshot.ts'
 import { MemberErasure } from './member-erasure.ts'
 import { MemberState } from './member-state.ts'
-import { MessageLog } from './message-log.ts'
+import { MessageLog, type MessageRow } from './message-log.ts'
 import { MessageView } from './message-view.ts'
 import { Notices } from './notices.ts'
 import { Outbox } from './outbox.ts'
@@ -556,14 +556,18 @@ export class ChatRoom extends DurableObject<Env> {
     if (touched.length > 0) await this.view.warm([...this.log.many(touched).values()])
     // Right before the transaction, in the same turn: nothing commits after an erasure's flag.
     for (const r of this.erasure.screen(batch)) this.send(r.ws, r.frame)
-    const fx = this.log.transaction(() => {
+    // Whether a recipient is looking does not change within the block: asked once per member.
+    const viewing = new Map<string, boolean>()
+    // A batch of plain sends only inserts rows: no savepoint is needed to take them back.
+    const sendsOnly = batch.every((p) => isPlainSend(p.frame))
+    const apply = () => {
       const effects = applyBatch(
         {
           log: this.log,
           attachments: this.attachments,
           peerOf: (u) => this.peerOf(u),
           isEnded: (s) => this.sockets.isEnded(s),
-          viewing: (u) => this.sockets.isViewing(u),
+          viewing: (u) => viewing.get(u) ?? viewing.set(u, this.sockets.isViewing(u)).get(u)!,
           blocked: this.blocks.active,
           bodyOf: (seq) => this.bodies.peek(seq)?.text,
           editWindowMs: this.editWindowMs,
@@ -573,7 +577,8 @@ export class ChatRoom extends DurableObject<Env> {
         batch,
       )
       return effects
-    })
+    }
+    const fx = sendsOnly ? this.log.appendOnly(apply) : this.log.transaction(apply)
     for (const [seq, body] of fx.bodies) this.bodies.put(seq, body)
     for (const seq of fx.deleted) this.bodies.forget(seq)
     if (fx.destroyed.length > 0) this.ctx.waitUntil(this.destroyFiles(fx.destroyed))
@@ -586,7 +591,11 @@ export class ChatRoom extends DurableObject<Env> {
       // A conversation is listed once it holds a message (CONTRACT.md): its first message is
       // acknowledged only once both lists and the staff's list have it. Once per conversation.
       if (fx.stored.some((r) => r.seq === 1)) await this.listNewConversation()
-      const fresh = this.framesOf([...fx.stored.map((r) => r.seq)], 'message')
+      // A batch of sends only changed nothing but its new rows, which the inserts returned:
+      // their frames need not read them back.
+      const fresh = sendsOnly
+        ? this.framesOfRows(fx.stored, 'message')
+        : this.framesOf([...fx.stored.map((r) => r.seq)], 'message')
       const updates = this.framesOf(
         [...fx.changed].sort((a, b) => a - b),
         'update',
@@ -710,8 +719,20 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Frames for these messages as stored now; bodies were put or warmed before the commit. */
   private framesOf(seqs: number[], type: 'message' | 'update'): ServerFrame[] {
+    return this.lateFrames(this.view.frames(seqs, type, { readAt: this.receiptsOn() }), type)
+  }
+
+  /** framesOf() for rows the caller holds as stored now (ascending seq), not read again. */
+  private framesOfRows(rows: MessageRow[], type: 'message' | 'update'): ServerFrame[] {
+    return this.lateFrames(this.view.framesOfRows(rows, type, { readAt: this.receiptsOn() }), type)
+  }
+
+  /** The frames built, and those whose bodies were not at hand sent once decrypted. */
+  private lateFrames(
+    { frames, late }: { frames: ServerFrame[]; late: number[] },
+    type: 'message' | 'update',
+  ): ServerFrame[] {
     const options = { readAt: this.receiptsOn() }
-    const { frames, late } = this.view.frames(seqs, type, options)
     if (late.length > 0) {
       // Not expected (all was warmed or put just before): these follow once decrypted.
       console.error(`chat room ${this.ctx.id.toString()}: frames built late for ${late.length} messages`)

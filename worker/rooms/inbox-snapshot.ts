@@ -62,7 +62,7 @@ export class InboxSnapshots {
     // Not known after a wake: claim none are owed, and the inbox's answer says from where.
     const changesAfter = this.inboxRev.get(userId) ?? this.log.lastRev
     const changed =
-      changesAfter >= this.log.lastRev ? [] : this.log.changesAfter(changesAfter, MAX_CHANGES_PER_DELIVERY)
+      changesAfter >= this.log.lastChangeRev ? [] : this.log.changesAfter(changesAfter, MAX_CHANGES_PER_DELIVERY)
     const rev = changed.length === MAX_CHANGES_PER_DELIVERY ? changed.at(-1)!.rev : this.log.lastRev
     return {
       userId,

@@ -1,7 +1,7 @@
 // The room's message log in its own SQLite: synchronous statements only, so a batch of
 // changes commits in one transaction. Bodies are Fernet tokens ('' once deleted); every
 // change takes the conversation's next rev (ADR 007). No decryption and no rules here.
-import { MAX_BOUND_PARAMETERS } from '../db/param-limit.ts'
+import { chunk, MAX_BOUND_PARAMETERS } from '../db/param-limit.ts'
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
   seq: number
@@ -29,12 +29,26 @@ export interface NewMessage {
   replyTo: number | null
 }
 
+/** Values each inserted message binds (insert() and insertMany()). */
+export const INSERT_VALUES = 8
+/** Messages one insert statement carries at most: the edge refuses more than 100 bound values. */
+export const MAX_ROWS_PER_INSERT = Math.floor(MAX_BOUND_PARAMETERS / INSERT_VALUES)
+
+const INSERT_HEAD = 'insert into messages (seq, client_id, sender_id, body, sent_at, notify, rev, reply_to) values '
+const INSERT_TAIL = ' on conflict (sender_id, client_id) do nothing returning *'
+const ROW_MARKS = '(?, ?, ?, ?, ?, ?, ?, ?)'
+
 /** Emoji → user ids, in the order they reacted. */
 export type Reactions = Record<string, string[]>
 
 export class MessageLog {
   lastSeq = 0
   lastRev = 0
+  /**
+   * The rev of the latest edit or deletion, or an upper bound of it (lastRev once loaded):
+   * an inbox whose rev is at or past it is owed no changes, and no query is made to say so.
+   */
+  lastChangeRev = 0
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -47,6 +61,7 @@ export class MessageLog {
       .one()
     this.lastSeq = r.s ?? 0
     this.lastRev = r.r ?? 0
+    this.lastChangeRev = this.lastRev
   }
 
   /**
@@ -65,24 +80,37 @@ export class MessageLog {
     }
   }
 
+  /**
+   * Runs `fn`, which only inserts messages, in the turn's implicit transaction without a
+   * savepoint of its own: a group commit of plain sends (ADR 004). Its statements commit
+   * together when the turn ends, as in transaction(), but SQLite keeps no sub-journal copy
+   * of the pages they touch (which spilled to a new temporary file on each batch). A throw
+   * takes back the messages inserted before it, so none of the batch is stored; should that
+   * fail too, the counters are read back from storage, so memory matches what is stored.
+   */
+  appendOnly<T>(fn: () => T): T {
+    const seq = this.lastSeq
+    const rev = this.lastRev
+    try {
+      return fn()
+    } catch (err) {
+      try {
+        this.sql.exec('delete from messages where seq > ?', seq)
+        this.lastSeq = seq
+        this.lastRev = rev
+      } catch {
+        this.load()
+      }
+      throw err
+    }
+  }
+
   /** Null when the sender already used this clientId here (a retry). */
   insert(m: NewMessage): MessageRow | null {
     const seq = this.lastSeq + 1
     const rev = this.lastRev + 1
     const row = this.sql
-      .exec<MessageRow>(
-        `insert into messages (seq, client_id, sender_id, body, sent_at, notify, rev, reply_to)
-         values (?, ?, ?, ?, ?, ?, ?, ?)
-         on conflict (sender_id, client_id) do nothing returning *`,
-        seq,
-        m.clientId,
-        m.senderId,
-        m.token,
-        m.sentAt,
-        m.notify ? 1 : 0,
-        rev,
-        m.replyTo,
-      )
+      .exec<MessageRow>(INSERT_HEAD + ROW_MARKS + INSERT_TAIL, ...insertValues(m, seq, rev))
       .toArray()[0]
     if (!row) return null
     this.lastSeq = seq
@@ -90,20 +118,59 @@ export class MessageLog {
     return row
   }
 
+  /**
+   * insert() of each message in order, with the same result, in one statement per
+   * MAX_ROWS_PER_INSERT messages (a group commit's sends, ADR 004). A retry among them
+   * would leave a gap in seq: that statement's rows are taken back, in the same
+   * transaction, and its messages inserted one by one instead.
+   */
+  insertMany(ms: readonly NewMessage[]): (MessageRow | null)[] {
+    return chunk(ms, MAX_ROWS_PER_INSERT).flatMap((part) => this.insertRows(part))
+  }
+
+  private insertRows(ms: readonly NewMessage[]): (MessageRow | null)[] {
+    if (ms.length === 1) return [this.insert(ms[0]!)]
+    const seq = this.lastSeq
+    const rev = this.lastRev
+    const rows = this.sql
+      .exec<MessageRow>(
+        INSERT_HEAD + ms.map(() => ROW_MARKS).join(', ') + INSERT_TAIL,
+        ...ms.flatMap((m, i) => insertValues(m, seq + 1 + i, rev + 1 + i)),
+      )
+      .toArray()
+    if (rows.length === ms.length) {
+      this.lastSeq = seq + ms.length
+      this.lastRev = rev + ms.length
+      // RETURNING promises no order.
+      return rows.sort((a, b) => a.seq - b.seq)
+    }
+    this.sql.exec('delete from messages where seq > ?', seq)
+    return ms.map((m) => this.insert(m))
+  }
+
   /** The new body replaces the old token: no earlier version stays behind. */
   edit(seq: number, token: string, at: string): MessageRow {
-    return this.change('update messages set body = ?, edited_at = ?, rev = ? where seq = ? returning *', token, at, seq)
+    const row = this.change(
+      'update messages set body = ?, edited_at = ?, rev = ? where seq = ? returning *',
+      token,
+      at,
+      seq,
+    )
+    this.lastChangeRev = row.rev
+    return row
   }
 
   /** Body, quote and reactions are destroyed, not flagged; seq, sender and time stay. */
   remove(seq: number, at: string): MessageRow {
     this.sql.exec('delete from reactions where seq = ?', seq)
-    return this.change(
+    const row = this.change(
       `update messages set body = '', edited_at = null, reply_to = null, deleted_at = ?, rev = ?
        where seq = ? returning *`,
       at,
       seq,
     )
+    this.lastChangeRev = row.rev
+    return row
   }
 
   /** Adds or removes one reaction; null when it was already so. */
@@ -167,9 +234,20 @@ export class MessageLog {
       .reverse()
   }
 
-  /** Changes after `rev` in rev order, for an inbox catching up on edits and deletions. */
+  /**
+   * Edits and deletions after `rev` in rev order, for an inbox catching up on them. New
+   * messages take a rev too; they are filtered out here, not read into memory by the hundred
+   * on every delivery.
+   */
   changesAfter(rev: number, limit: number): MessageRow[] {
-    return this.sql.exec<MessageRow>('select * from messages where rev > ? order by rev limit ?', rev, limit).toArray()
+    return this.sql
+      .exec<MessageRow>(
+        `select * from messages where rev > ? and (edited_at is not null or deleted_at is not null)
+         order by rev limit ?`,
+        rev,
+        limit,
+      )
+      .toArray()
   }
 
   /** The recipient's owed notifications: the peer's messages after `after` that raised one. */
@@ -302,4 +380,8 @@ export class MessageLog {
     this.lastRev = rev
     return row
   }
+}
+
+function insertValues(m: NewMessage, seq: number, rev: number): SqlStorageValue[] {
+  return [seq, m.clientId, m.senderId, m.token, m.sentAt, m.notify ? 1 : 0, rev, m.replyTo]
 }

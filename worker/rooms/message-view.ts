@@ -146,7 +146,20 @@ export class MessageView {
   /** Frames of these messages as stored now, and the seqs whose bodies were not at hand. */
   frames(seqs: number[], type: 'message' | 'update', options: ViewOptions): { frames: ServerFrame[]; late: number[] } {
     if (seqs.length === 0) return { frames: [], late: [] }
-    let rows = [...this.log.many(seqs).values()].sort((a, b) => a.seq - b.seq)
+    return this.framesOfRows(
+      [...this.log.many(seqs).values()].sort((a, b) => a.seq - b.seq),
+      type,
+      options,
+    )
+  }
+
+  /** frames() of rows the caller read or wrote just now, ascending by seq. */
+  framesOfRows(
+    rows: MessageRow[],
+    type: 'message' | 'update',
+    options: ViewOptions,
+  ): { frames: ServerFrame[]; late: number[] } {
+    if (rows.length === 0) return { frames: [], late: [] }
     let late: number[] = []
     let built = this.build(rows, options)
     if (!built.ok) {
