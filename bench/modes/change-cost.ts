@@ -347,9 +347,9 @@ async function measure(
   }
 }
 
-/** Until the server's process group used under 0.05 s of CPU in half a second, at most 15 s. */
-async function settle(pgid: number | undefined): Promise<void> {
-  const deadline = performance.now() + SETTLE_MAX_MS
+/** Until the server's process group used under 0.05 s of CPU in half a second, at most `maxMs` (15 s). */
+export async function settle(pgid: number | undefined, maxMs = SETTLE_MAX_MS): Promise<void> {
+  const deadline = performance.now() + maxMs
   let before = sampleGroup(pgid)
   while (performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500))

@@ -19,7 +19,7 @@ import { openSession } from '../load/session.ts'
 import { NetCounters } from '../load/stats.ts'
 import type { Target, TargetName } from '../load/targets.ts'
 import { type Bill, billPerMillionMessages, type MeterCounts } from '../report/bill.ts'
-import { sampleGroup } from '../servers/process-group.ts'
+import { settle } from './change-cost.ts'
 
 export interface CostSpec {
   pairs: number
@@ -440,15 +440,7 @@ async function readMeters(baseUrl: string, counters: NetCounters): Promise<Meter
  */
 async function quiet(pgid: number | undefined, minMs: number): Promise<void> {
   await new Promise((r) => setTimeout(r, minMs))
-  const deadline = performance.now() + 20_000
-  let before = sampleGroup(pgid)
-  while (performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500))
-    const now = sampleGroup(pgid)
-    const busy = now.cpuS - before.cpuS
-    before = now
-    if (busy < 0.05) return
-  }
+  await settle(pgid, 20_000)
 }
 
 function round3(x: number): number {
