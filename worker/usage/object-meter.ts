@@ -131,10 +131,16 @@ export function attachMeter(
   meters.set(object, meter)
   const storage = ctx.storage
   const setAlarm = storage.setAlarm.bind(storage)
-  storage.setAlarm = (at, opts) => {
-    meter.alarmSet()
-    return setAlarm(at, opts)
-  }
+  // Defined, not assigned: whoever handed us this storage may have made it read-only (the
+  // bench's counting entry does), and a throw here would break every object's construction.
+  Object.defineProperty(storage, 'setAlarm', {
+    value: (at: number | Date, opts?: DurableObjectSetAlarmOptions) => {
+      meter.alarmSet()
+      return setAlarm(at, opts)
+    },
+    configurable: true,
+    writable: true,
+  })
   const kv = storage.kv
   if (kv) {
     const get = kv.get.bind(kv)
