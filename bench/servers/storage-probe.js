@@ -1,5 +1,5 @@
-// The bench's counting entry for Parley (`npm run bench -- --changes` and `--cost`, probe
-// passes only): the same Worker and Durable Objects, with what Cloudflare bills counted.
+// The bench's counting entry for Parley (`npm run bench -- --changes`, `--cost` and `--storm`,
+// probe passes only): the same Worker and Durable Objects, with what Cloudflare bills counted.
 // Never served in a deployment: the bench serves it from its frozen copy of the source,
 // because a Durable Object's rows written, its incoming socket messages and the RPCs
 // between objects are not observable from outside it. Plain JavaScript: the bench is
@@ -13,10 +13,17 @@
 //   fetches, alarm invocations) and how long it could not hibernate (see `activity`);
 // - every call on a Durable Object stub, at the caller (the env every class and the
 //   Worker get is wrapped): one billed request each, by caller, class and method;
-// - every Worker request (HTTP and WebSocket upgrades);
-// - every D1 statement sent, with the `rows_read`/`rows_written` D1 reports for it.
-// Read back through GET /api/__bench/storage (the storage part, per class) and
-// GET /api/__bench/meters (everything).
+// - every Worker request (HTTP and WebSocket upgrades), and the upgrades answered 1013
+//   (a 101 carrying Retry-After, for the reconnect storm);
+// - every D1 statement sent, with the `rows_read`/`rows_written` D1 reports for it (at
+//   the session prototype: totals and per statement);
+// - the same D1 statements by who ran them (at the binding each Worker request and each
+//   object class is given): per request route, with the most one request ran and those
+//   run after its answer, and per object class. Each statement lands in exactly one
+//   route or one class, so their sum is the prototype's total.
+// Read back through GET /api/__bench/storage (the storage part, per class),
+// GET /api/__bench/meters (everything but the attribution) and GET /api/__bench/d1
+// (the attribution: `{ byRoute, byObject, overloaded, upgrades }`).
 import app, {
   ChatRoom as ParleyChatRoom,
   KeyRotation as ParleyKeyRotation,
@@ -33,6 +40,14 @@ const open = new Set()
 const calls = {}
 const worker = { requests: 0, upgrades: 0, byRoute: {} }
 const d1 = { sends: 0, statements: 0, rowsRead: 0, rowsWritten: 0, measured: false, byStatement: {} }
+/**
+ * D1 statements by who ran them (GET /api/__bench/d1): per Worker request route
+ * (`requests`, `statements`, `maxPerRequest`, `afterAnswer`) and per object class
+ * (`statements`); `upgrades` are the 101s answered, `overloaded` those carrying Retry-After.
+ * Served with `sent`, the statements the session prototype saw: the same sum, once every
+ * statement counted has been answered.
+ */
+const attributed = { byRoute: {}, byObject: {}, overloaded: 0, upgrades: 0 }
 /** Indexes per table, as the first object of a class to write to it reported them. */
 const indexes = {}
 
@@ -183,8 +198,9 @@ function instrument(className, ctx) {
   const setAlarm = storage.setAlarm.bind(storage)
   const deleteAlarm = storage.deleteAlarm.bind(storage)
   const waitUntil = ctx.waitUntil.bind(ctx)
+  // Writable: the objects' own usage meter (worker/usage/object-meter.ts) wraps setAlarm and kv in turn.
   try {
-    Object.defineProperty(storage, 'sql', { value: counted, configurable: true })
+    Object.defineProperty(storage, 'sql', { value: counted, writable: true, configurable: true })
     Object.defineProperty(storage, 'transactionSync', {
       value: (fn) => {
         t.transactions++
@@ -193,6 +209,7 @@ function instrument(className, ctx) {
         t.databaseBytes[id] = sql.databaseSize
         return result
       },
+      writable: true,
       configurable: true,
     })
     Object.defineProperty(storage, 'setAlarm', {
@@ -200,6 +217,7 @@ function instrument(className, ctx) {
         t.alarmsSet++
         return setAlarm(...args)
       },
+      writable: true,
       configurable: true,
     })
     Object.defineProperty(storage, 'deleteAlarm', {
@@ -207,6 +225,7 @@ function instrument(className, ctx) {
         t.alarmsDeleted++
         return deleteAlarm(...args)
       },
+      writable: true,
       configurable: true,
     })
     const kv = storage.kv
@@ -226,7 +245,7 @@ function instrument(className, ctx) {
         },
         list: (...args) => kv.list(...args),
       }
-      Object.defineProperty(storage, 'kv', { value: counting, configurable: true })
+      Object.defineProperty(storage, 'kv', { value: counting, writable: true, configurable: true })
     }
     Object.defineProperty(ctx, 'waitUntil', {
       value: (promise) => {
@@ -237,6 +256,7 @@ function instrument(className, ctx) {
         )
         return waitUntil(promise)
       },
+      writable: true,
       configurable: true,
     })
   } catch {
@@ -302,8 +322,12 @@ function wrapNamespace(ns, caller, className) {
   })
 }
 
-/** The same env, with every Durable Object namespace handing out counting stubs for this caller. */
-function wrapEnv(env, caller) {
+/**
+ * The same env, with every Durable Object namespace handing out counting stubs for this
+ * caller, and (with `db`) that D1 binding in place of the real one. An object class's
+ * env runs its D1 statements through its class's tally; the Worker's gets one per request.
+ */
+function wrapEnv(env, caller, db = null) {
   countD1(env)
   let byCaller = wrappedEnvs.get(env)
   if (!byCaller) {
@@ -312,18 +336,23 @@ function wrapEnv(env, caller) {
   }
   let wrapped = byCaller.get(caller)
   if (!wrapped) {
-    const namespaces = {}
+    const overrides = {}
     for (const [binding, className] of Object.entries(BINDINGS)) {
-      if (env[binding]) namespaces[binding] = wrapNamespace(env[binding], caller, className)
+      if (env[binding]) overrides[binding] = wrapNamespace(env[binding], caller, className)
     }
-    wrapped = new Proxy(env, {
-      get(target, prop) {
-        return Object.hasOwn(namespaces, prop) ? namespaces[prop] : target[prop]
-      },
-    })
+    if (caller !== 'Worker' && env.DB) overrides.DB = countedDb(env.DB, objectTally(caller))
+    wrapped = withOverrides(env, overrides)
     byCaller.set(caller, wrapped)
   }
-  return wrapped
+  return db ? withOverrides(wrapped, { DB: db }) : wrapped
+}
+
+function withOverrides(env, overrides) {
+  return new Proxy(env, {
+    get(target, prop) {
+      return Object.hasOwn(overrides, prop) ? overrides[prop] : target[prop]
+    },
+  })
 }
 
 // ---- D1: statements sent and the rows D1 reports for them ----
@@ -385,6 +414,96 @@ function countD1(env) {
   } catch {
     d1.measured = false
   }
+}
+
+// ---- D1: the same statements, by who ran them ----
+
+/**
+ * Adds `n` statements to a tally; once its request has answered (its waitUntil work),
+ * straight into the route's totals as statements run after the answer.
+ */
+function count(tally, n) {
+  tally.statements += n
+  if (tally.late) {
+    tally.late.statements += n
+    tally.late.afterAnswer += n
+  }
+}
+
+/** A prepared statement (the real one, so batch() takes it) whose runs count one each. */
+function countedStatement(stmt, tally) {
+  const bind = stmt.bind.bind(stmt)
+  const run = (name) => {
+    const real = stmt[name].bind(stmt)
+    return (...args) => {
+      count(tally, 1)
+      return real(...args)
+    }
+  }
+  return Object.assign(stmt, {
+    first: run('first'),
+    all: run('all'),
+    run: run('run'),
+    raw: run('raw'),
+    bind: (...values) => countedStatement(bind(...values), tally),
+  })
+}
+
+/**
+ * The real binding, each statement run tallied into `tally.statements`: a statement's
+ * first/all/run/raw one, a batch each of its statements, exec() one. Statements are
+ * counted where they are run, never where they are prepared, so one handed to batch()
+ * counts once; sessions count the same way.
+ */
+function countedDb(db, tally) {
+  const batchOf = (target) => (statements) => {
+    count(tally, statements.length)
+    return target.batch(statements)
+  }
+  return {
+    prepare: (query) => countedStatement(db.prepare(query), tally),
+    batch: batchOf(db),
+    exec: (query) => {
+      count(tally, 1)
+      return db.exec(query)
+    },
+    withSession: (constraintOrBookmark) => {
+      const session = db.withSession(constraintOrBookmark)
+      return {
+        prepare: (query) => countedStatement(session.prepare(query), tally),
+        batch: batchOf(session),
+        getBookmark: () => session.getBookmark(),
+      }
+    },
+    dump: () => db.dump(),
+  }
+}
+
+function objectTally(className) {
+  let tally = attributed.byObject[className]
+  if (!tally) {
+    tally = { statements: 0 }
+    attributed.byObject[className] = tally
+  }
+  return tally
+}
+
+function routeStat(key) {
+  let stat = attributed.byRoute[key]
+  if (!stat) {
+    stat = { requests: 0, statements: 0, maxPerRequest: 0, afterAnswer: 0 }
+    attributed.byRoute[key] = stat
+  }
+  return stat
+}
+
+/** A request's statements into its route; those run after the answer follow through `late`. */
+function settle(tally, key) {
+  const stat = routeStat(key)
+  stat.requests++
+  stat.statements += tally.statements
+  if (tally.statements > stat.maxPerRequest) stat.maxPerRequest = tally.statements
+  tally.late = stat
 }
 
 // ---- the classes ----
@@ -484,10 +603,29 @@ function storageReport() {
   return out
 }
 
-/** A route with its ids taken out, as a key. */
+/** A route with its ids (UUIDs, long hex, numbers) taken out, as a key; upgrades marked. */
 function routeOf(request, url) {
-  const path = url.pathname.replace(/\/[0-9a-f]{16,}(?=\/|$)/gi, '/:id').replace(/\/\d+(?=\/|$)/g, '/:n')
-  return `${request.method} ${path}`
+  const path = url.pathname
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ':id')
+    .replace(/\/[0-9a-f]{16,}(?=\/|$)/gi, '/:id')
+    .replace(/\/\d+(?=\/|$)/g, '/:n')
+  const upgrade = request.headers.get('upgrade')?.toLowerCase() === 'websocket'
+  return `${request.method} ${path}${upgrade ? ' (upgrade)' : ''}`
+}
+
+async function countedFetch(request, env, ctx, route) {
+  const tally = { statements: 0, late: null }
+  let res
+  try {
+    res = await app.fetch(request, wrapEnv(env, 'Worker', countedDb(env.DB, tally)), ctx)
+  } finally {
+    settle(tally, route)
+  }
+  if (res.status === 101) {
+    attributed.upgrades++
+    if (res.headers.has('retry-after')) attributed.overloaded++
+  }
+  return res
 }
 
 export default {
@@ -498,10 +636,11 @@ export default {
     if (url.pathname === '/api/__bench/meters') {
       return Response.json({ classes: storageReport(), calls, worker, d1, indexes })
     }
+    if (url.pathname === '/api/__bench/d1') return Response.json({ ...attributed, sent: d1.statements })
     worker.requests++
-    if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') worker.upgrades++
     const route = routeOf(request, url)
+    if (route.endsWith(' (upgrade)')) worker.upgrades++
     worker.byRoute[route] = (worker.byRoute[route] ?? 0) + 1
-    return app.fetch(request, wrapEnv(env, 'Worker'), ctx)
+    return countedFetch(request, env, ctx, route)
   },
 }
