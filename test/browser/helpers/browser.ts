@@ -38,7 +38,14 @@ export async function newPerson(
   baseUrl: string,
   options: BrowserContextOptions = {},
 ): Promise<Person> {
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 }, ...options })
+  // Reduced motion: colour transitions (a theme switched mid-test) must not be caught
+  // half-way by axe's contrast check, which then reads a blend of the two themes.
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    viewport: { width: 1280, height: 800 },
+    reducedMotion: 'reduce',
+    ...options,
+  })
   context.setDefaultTimeout(10_000)
   const page = await context.newPage()
   const problems: string[] = []
