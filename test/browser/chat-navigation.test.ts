@@ -205,6 +205,8 @@ describe('the chats list', () => {
 
     // Escape in the message menu and in the delete question closes those only.
     const row = messageRow(a.page, 'a message to delete, or not')
+    // A message offers actions once the server has it (a pending one offers none).
+    await row.and(a.page.locator('.msg:not(.msg-pending)')).waitFor()
     await row.focus()
     await row.press('Enter')
     const menu = a.page.getByRole('menu', { name: 'Message actions' })
