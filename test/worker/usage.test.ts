@@ -95,6 +95,25 @@ describe('usage counters', () => {
     expect(await withMeter(inbox, (m) => m.flushes)).toBe(flushes)
   })
 
+  it('report an object’s storage to D1 only when its size moved', async () => {
+    const user = await signUp()
+    const inbox = inboxOf(env, user.id)
+    const row = () =>
+      env.DB.prepare('select bytes, updated_at as at from usage_storage where object_id = ?')
+        .bind(inbox.id.toString())
+        .first<{ bytes: number; at: string }>()
+    await inbox.listConversations()
+    await withMeter(inbox, (m) => m.flush())
+    const first = await row()
+    expect(first?.bytes).toBe(await withMeter(inbox, (_m, state) => state.storage.sql.databaseSize))
+    // Counts to send, the size unchanged: the counts go, the storage row is left alone.
+    await inbox.listConversations()
+    const flushes = await withMeter(inbox, (m) => m.flushes)
+    await withMeter(inbox, (m) => m.flush())
+    expect(await withMeter(inbox, (m) => m.flushes)).toBe(flushes + 1)
+    expect((await row())?.at).toBe(first!.at)
+  })
+
   it('count the Worker’s requests and D1 rows, flushed after a request once the interval passed', async () => {
     setVars({ USAGE_FLUSH_MS: '1' })
     const user = await signUp()

@@ -38,6 +38,8 @@ export class ObjectMeter {
   private flushing: Promise<void> | null = null
   private readonly flushMs: number
   private readonly off: boolean
+  /** The storage last reported to D1 (bytes, R2 bytes): unknown after a wake, so reported once. */
+  private reported: string | null = null
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -101,12 +103,14 @@ export class ObjectMeter {
     }
     const counts = this.pending.take()
     const isolate = takeIsolateUsage(db, now)
+    // The size moves a page at a time, far less often than the counts: a row written to
+    // say it did not move is one of the biggest costs metering has (issue 15, cost pass).
+    const sized = storageKey(storage)
+    const statements = [addUsage(db, monthOf(now), this.options.source, counts), ...isolate.statements]
+    if (sized !== this.reported) statements.push(reportStorage(db, storage, new Date(now).toISOString()))
     try {
-      await runBatch(db, [
-        addUsage(db, monthOf(now), this.options.source, counts),
-        reportStorage(db, storage, new Date(now).toISOString()),
-        ...isolate.statements,
-      ])
+      await runBatch(db, statements)
+      this.reported = sized
       this.flushes++
     } catch (err) {
       this.pending.restore(counts)
@@ -162,4 +166,8 @@ export function attachMeter(
     })
   }
   return { meter, sql: meterSql(sql, meter) }
+}
+
+function storageKey(r: StorageReport): string {
+  return `${r.bytes}/${r.r2Bytes ?? ''}`
 }
