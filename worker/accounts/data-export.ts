@@ -1,5 +1,6 @@
 // GET /api/me/export (CONTRACT.md: the export): who may start one and how often, the audit
 // entry, the head of the document, and the stream that pages every conversation (ADR 009).
+
 import type { SessionInfo, User } from '../../protocol/api.ts'
 import { keyringOf } from '../crypto/keys.ts'
 import { auditStatement } from '../db/audit.ts'
@@ -9,6 +10,7 @@ import { readReceiptsOf } from '../db/users.ts'
 import type { Db, Env } from '../env.ts'
 import { limiter, tooMany } from '../http/rate-limit.ts'
 import { inboxOf } from '../inbox/inbox-key.ts'
+import { positiveSetting } from '../limits/settings.ts'
 import { receiptsFlags, roomFor, sortedMembers } from '../rooms/room-key.ts'
 import { type ExportedConversation, exportStream } from './export-stream.ts'
 
@@ -30,13 +32,9 @@ export interface ExportLimits {
 }
 
 export function exportLimitsOf(env: Env): ExportLimits {
-  const positive = (value: string | undefined, fallback: number) => {
-    const n = Number(value)
-    return value !== undefined && Number.isSafeInteger(n) && n > 0 ? n : fallback
-  }
   return {
-    perHour: positive(env.EXPORTS_PER_HOUR, DEFAULT_EXPORTS_PER_HOUR),
-    pageMessages: positive(env.EXPORT_PAGE_MESSAGES, DEFAULT_EXPORT_PAGE_MESSAGES),
+    perHour: positiveSetting(env.EXPORTS_PER_HOUR, DEFAULT_EXPORTS_PER_HOUR),
+    pageMessages: positiveSetting(env.EXPORT_PAGE_MESSAGES, DEFAULT_EXPORT_PAGE_MESSAGES),
   }
 }
 

@@ -2,6 +2,7 @@
 // relays, and a strike count that ends a socket that keeps flooding (close 4408).
 // In memory only: a hibernated socket was idle anyway.
 import type { Env } from '../env.ts'
+import { TokenBucket } from '../limits/token-bucket.ts'
 
 export interface ChatLimits {
   framesPerSecond: number
@@ -31,24 +32,17 @@ export function chatLimitsOf(env: Env): ChatLimits {
 }
 
 export class FloodGate {
-  private tokens: number
-  private last = Date.now()
+  private readonly bucket: TokenBucket
   private strikes = 0
   private lastTyping = 0
 
   constructor(private readonly limits: ChatLimits) {
-    this.tokens = limits.frameBurst
+    this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst)
   }
 
   /** Takes a token for one frame; false when the socket is over its rate. */
   admit(now = Date.now()): boolean {
-    this.tokens = Math.min(
-      this.limits.frameBurst,
-      this.tokens + ((now - this.last) / 1000) * this.limits.framesPerSecond,
-    )
-    this.last = now
-    if (this.tokens >= 1) {
-      this.tokens -= 1
+    if (this.bucket.take(now)) {
       this.strikes = 0
       return true
     }

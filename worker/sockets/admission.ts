@@ -3,6 +3,7 @@
 // caps per session and per user (configurable, README "Limits"). Also the answers an
 // object gives the upgrades it refuses.
 import { Problem } from '../http/problem.ts'
+import { positiveSetting } from '../limits/settings.ts'
 import { closeWith } from './close.ts'
 import type { EndedSessions } from './ended-sessions.ts'
 import { overloadReason } from './upgrade-rate.ts'
@@ -17,15 +18,10 @@ export const DEFAULT_SOCKETS_PER_USER = 30
 
 export type Admission = 'ok' | 'session-ended' | 'too-many'
 
-const positive = (v: string | undefined, fallback: number) => {
-  const n = Number(v)
-  return Number.isSafeInteger(n) && n > 0 ? n : fallback
-}
-
 export function socketLimitsOf(env: { MAX_SOCKETS_PER_SESSION?: string; MAX_SOCKETS_PER_USER?: string }): SocketLimits {
   return {
-    perSession: positive(env.MAX_SOCKETS_PER_SESSION, DEFAULT_SOCKETS_PER_SESSION),
-    perUser: positive(env.MAX_SOCKETS_PER_USER, DEFAULT_SOCKETS_PER_USER),
+    perSession: positiveSetting(env.MAX_SOCKETS_PER_SESSION, DEFAULT_SOCKETS_PER_SESSION),
+    perUser: positiveSetting(env.MAX_SOCKETS_PER_USER, DEFAULT_SOCKETS_PER_USER),
   }
 }
 
