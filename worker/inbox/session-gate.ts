@@ -72,7 +72,9 @@ export class SessionGate {
         lastSeenAt: Math.max(seenHere, Date.parse(found.session.lastSeenAt)),
         readAt: now,
       }
-      if (generation !== this.generation || this.ended.has(sessionId)) return { sessionId, user: hit.user }
+      // Ended while D1 answered: refused. Changed meanwhile: this answer is used once, not kept.
+      if (this.ended.has(sessionId)) return null
+      if (generation !== this.generation) return { sessionId, user: hit.user }
       this.remember(sessionId, hit)
     } else {
       // Most recently checked last, so the oldest is the first to make way.

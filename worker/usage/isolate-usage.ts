@@ -65,8 +65,8 @@ function meterStatement(stmt: D1PreparedStatement, query: string): D1PreparedSta
   }) as D1PreparedStatement
 }
 
-/** D1 whose queries add the rows they read and wrote to this isolate's counters. */
-export function meterD1(db: D1Database): D1Database {
+/** prepare() and batch() of a D1 database or session, their rows added to this isolate's counters. */
+function metered(db: Pick<D1Database, 'prepare' | 'batch'>): Pick<D1Database, 'prepare' | 'batch'> {
   return {
     prepare: (query) => meterStatement(db.prepare(query), query),
     batch: async <T>(statements: D1PreparedStatement[]) => {
@@ -74,18 +74,17 @@ export function meterD1(db: D1Database): D1Database {
       for (const r of results) noteMeta(r.meta, '', 0)
       return results
     },
+  }
+}
+
+/** D1 whose queries add the rows they read and wrote to this isolate's counters. */
+export function meterD1(db: D1Database): D1Database {
+  return {
+    ...metered(db),
     exec: (query) => db.exec(query),
     withSession: (c) => {
       const s = db.withSession(c)
-      return {
-        prepare: (query) => meterStatement(s.prepare(query), query),
-        batch: async <T>(statements: D1PreparedStatement[]) => {
-          const results = await s.batch<T>(statements)
-          for (const r of results) noteMeta(r.meta, '', 0)
-          return results
-        },
-        getBookmark: () => s.getBookmark(),
-      }
+      return { ...metered(s), getBookmark: () => s.getBookmark() }
     },
     dump: () => db.dump(),
   }
