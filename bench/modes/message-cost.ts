@@ -19,7 +19,7 @@ import { openSession } from '../load/session.ts'
 import { NetCounters } from '../load/stats.ts'
 import type { Target, TargetName } from '../load/targets.ts'
 import { type Bill, billPerMillionMessages, type MeterCounts } from '../report/bill.ts'
-import { settle } from './change-cost.ts'
+import { type ClassStorage, settle } from './change-cost.ts'
 
 export interface CostSpec {
   pairs: number
@@ -40,15 +40,9 @@ export const COST_CASE_LABELS: Record<CostCaseName, string> = {
   'relay-do-sql': 'relay DO + SQLite insert',
 }
 
-/** One counting entry's totals (GET /api/__bench/meters). */
-export interface ClassMeters {
+/** One counting entry's totals (GET /api/__bench/meters): the storage pass's, and what else is billed. */
+export interface ClassMeters extends ClassStorage {
   instances: number
-  statements: number
-  rowsRead: number
-  rowsWritten: number
-  transactions: number
-  alarmsSet: number
-  alarmsDeleted: number
   kvReads: number
   kvWrites: number
   webSocketMessages: number
@@ -56,7 +50,6 @@ export interface ClassMeters {
   alarms: number
   activeMs: number
   byStatement: Record<string, { count: number; rowsRead: number; rowsWritten: number; table: string | null }>
-  databaseBytes: number
   objects: number
   instrumented: boolean
 }
